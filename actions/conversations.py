@@ -1,0 +1,47 @@
+"""What the assistant remembers about a conversation between messages."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from core.messages import ConversationKey
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    """The language a person writes in or chose, and how often in a row we failed to understand."""
+
+    language: str | None = None
+    chosen_language: str | None = None
+    misunderstood_in_a_row: int = 0
+
+    def reply_language(self, detected: str | None, default: str) -> str:
+        return self.chosen_language or detected or self.language or default
+
+    def with_language(self, language: str | None) -> ConversationState:
+        return replace(self, language=language or self.language)
+
+
+class ConversationStore(Protocol):
+    """Keeps ConversationState per conversation."""
+
+    async def load(self, key: ConversationKey) -> ConversationState: ...
+
+    async def save(self, key: ConversationKey, state: ConversationState) -> None: ...
+
+
+class InMemoryConversationStore:
+    """Conversation state in this process's memory; enough for the terminal and for tests."""
+
+    def __init__(self) -> None:
+        self._states: dict[ConversationKey, ConversationState] = {}
+        self._lock = asyncio.Lock()
+
+    async def load(self, key: ConversationKey) -> ConversationState:
+        return self._states.get(key, ConversationState())
+
+    async def save(self, key: ConversationKey, state: ConversationState) -> None:
+        async with self._lock:
+            self._states[key] = state

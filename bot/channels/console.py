@@ -1,0 +1,51 @@
+"""The terminal channel: each input line is a message, replies and their buttons go to stdout."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TextIO
+
+from core.messages import Button, ConversationKey, Message, MessageKind, Reply
+from core.settings import Settings
+
+CONVERSATION = ConversationKey("console", "terminal")
+
+
+def to_message(line: str, last_buttons: tuple[Button, ...]) -> Message:
+    """Turn a typed line into a Message; a bare button number presses that button."""
+    choice = line.strip()
+    if choice.isdigit() and 1 <= int(choice) <= len(last_buttons):
+        button = last_buttons[int(choice) - 1]
+        return Message(CONVERSATION, kind=MessageKind.BUTTON, payload=button.payload, text=button.label)
+    return Message(CONVERSATION, text=line.rstrip("\n"))
+
+
+def render(reply: Reply) -> str:
+    """Show a reply as plain text with numbered buttons."""
+    lines = [reply.text]
+    if reply.buttons:
+        lines.append("  ".join(f"[{number}] {button.label}" for number, button in enumerate(reply.buttons, 1)))
+    return "\n".join(lines) + "\n"
+
+
+async def run_console(settings: Settings, source: TextIO, sink: TextIO) -> int:
+    """Chat until end of input; prompt only when a person is typing at a terminal."""
+    from bot.app import running_assistant
+
+    interactive = source.isatty()
+    async with running_assistant(settings) as assistant:
+        loop = asyncio.get_running_loop()
+        buttons: tuple[Button, ...] = ()
+        if interactive:
+            sink.write("Schreiben Sie Ihre Frage / Write your question (Ctrl-D to end)\n")
+        while True:
+            if interactive:
+                sink.write("> ")
+                sink.flush()
+            line = await loop.run_in_executor(None, source.readline)
+            if not line:
+                return 0
+            reply = await assistant.dialogue.handle(to_message(line, buttons))
+            buttons = reply.buttons
+            sink.write(render(reply) + ("" if interactive else "\n"))
+            sink.flush()

@@ -1,0 +1,136 @@
+"""The `assistant` command line: parse, chat, content check, train, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from core.content import check_content, load_content
+from core.errors import AssistantError, NluUnavailable
+from core.settings import Settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one `assistant` sub-command and return its exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    settings = Settings.from_env()
+    try:
+        return int(args.run(settings, args))
+    except AssistantError as error:
+        print(f"assistant: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="command")
+
+    parse = commands.add_parser("parse", help="classify JSON lines from stdin: language, topic, confidence")
+    parse.set_defaults(run=_run_parse)
+
+    chat = commands.add_parser("chat", help="talk to the assistant in the terminal (or via stdin)")
+    chat.set_defaults(run=_run_chat)
+
+    content = commands.add_parser("content", help="work with the content under data/")
+    content_commands = content.add_subparsers(required=True, metavar="action")
+    content_commands.add_parser("check", help="validate data/faq/ and friends").set_defaults(run=_run_content_check)
+
+    train = commands.add_parser("train", help="train the NLU model if content or config changed")
+    train.add_argument("--force", action="store_true", help="train even if an up-to-date model exists")
+    train.set_defaults(run=_run_train)
+
+    evaluate = commands.add_parser("evaluate", help="accuracy per language and topic on the held-out set")
+    evaluate.add_argument("--heldout", type=Path, default=None, help="held-out set (default data/eval/heldout.yml)")
+    evaluate.add_argument("--output", type=Path, default=None, help="also write the report (Markdown) here")
+    evaluate.set_defaults(run=_run_evaluate)
+    return parser
+
+
+def _run_content_check(settings: Settings, args: argparse.Namespace) -> int:
+    problems = check_content(settings.data_dir)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"content check failed: {len(problems)} problem(s)", file=sys.stderr)
+        return 1
+    content = load_content(settings.data_dir)
+    examples = sum(len(ex) for topic in content.topics.values() for ex in topic.examples.values())
+    print(f"content OK: {len(content.topics)} topics, {len(content.languages)} languages, {examples} examples")
+    return 0
+
+
+def _run_train(settings: Settings, args: argparse.Namespace) -> int:
+    from nlu.training import train
+
+    path = train(settings, load_content(settings.data_dir), force=args.force)
+    print(f"model: {path}")
+    return 0
+
+
+def _run_parse(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_parse_lines(settings, sys.stdin, sys.stdout))
+
+
+async def _parse_lines(settings: Settings, source: TextIO, sink: TextIO) -> int:
+    from bot.app import running_assistant
+
+    async with running_assistant(settings) as assistant:
+        loop = asyncio.get_running_loop()
+        while line := await loop.run_in_executor(None, source.readline):
+            if not line.strip():
+                continue
+            sink.write(json.dumps(await _parse_one(assistant.understanding, line), ensure_ascii=False) + "\n")
+            sink.flush()
+    return 0
+
+
+async def _parse_one(understanding: object, line: str) -> dict[str, object]:
+    from nlu.understanding import MessageUnderstanding
+
+    assert isinstance(understanding, MessageUnderstanding)
+    try:
+        request = json.loads(line)
+        text = request["text"]
+        hint = request.get("language_hint")
+        if not isinstance(text, str) or not (hint is None or isinstance(hint, str)):
+            raise TypeError("text must be a string and language_hint a string or null")
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        return {"text": None, "error": f"invalid request: {type(error).__name__}"}
+    try:
+        understood = await understanding.understand(text, hint=hint)
+    except NluUnavailable as error:
+        guess = understanding.detect_language(text, hint=hint)
+        return {"text": text, "language": guess.language, "topic": None, "confidence": 0.0, "error": str(error)}
+    return {
+        "text": text,
+        "language": understood.language.language,
+        "topic": understood.topic,
+        "confidence": round(understood.confidence, 4),
+    }
+
+
+def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.console import run_console
+
+    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+
+
+def _run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    from nlu.evaluate import run_evaluation
+
+    heldout = args.heldout or settings.data_dir / "eval" / "heldout.yml"
+    return asyncio.run(run_evaluation(settings, heldout, args.output))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

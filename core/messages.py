@@ -1,0 +1,57 @@
+"""Platform-free messages exchanged between the channels and the dialogue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    """What a person sent: text we can read, or something we cannot (photo, voice, sticker, ...)."""
+
+    TEXT = "text"
+    BUTTON = "button"
+    NON_TEXT = "non_text"
+
+
+@dataclass(frozen=True)
+class ConversationKey:
+    """Identify one conversation on one channel; never leaves the process for statistics or logs."""
+
+    channel: str
+    conversation_id: str
+
+    def __repr__(self) -> str:
+        # Keep chat ids out of tracebacks and log lines that format this object.
+        return f"ConversationKey(channel={self.channel!r}, conversation_id=<redacted>)"
+
+
+@dataclass(frozen=True)
+class Message:
+    """One thing a person sent, as every channel turns it into."""
+
+    conversation: ConversationKey
+    text: str = ""
+    kind: MessageKind = MessageKind.TEXT
+    language_hint: str | None = None
+    # For MessageKind.BUTTON: the pressed button's payload (see Button.payload).
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """A quick-reply button; the payload is `topic:<id>` or `language:<code>`."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the assistant answers, in one language, with optional buttons."""
+
+    text: str
+    language: str
+    buttons: tuple[Button, ...] = field(default_factory=tuple)
+    topic: str | None = None
+    rtl: bool = False

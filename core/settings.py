@@ -1,0 +1,83 @@
+"""Settings from environment variables (and an optional .env file), read once at start-up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with embedded defaults that run on 127.0.0.1."""
+
+    project_root: Path
+    data_dir: Path
+    models_dir: Path
+    var_dir: Path
+    database_url: str
+    redis_url: str | None
+    http_host: str
+    http_port: int
+    nlu_url: str | None
+    nlu_token: str | None
+    nlu_timeout: float
+    confidence_threshold: float
+    telegram_bot_token: str | None
+    telegram_api_url: str
+    telegram_webhook_url: str | None
+    telegram_webhook_secret: str | None
+    telegram_staff_chat_id: str | None
+
+    @property
+    def rasa_executable(self) -> Path:
+        return self.project_root / ".venv-rasa" / "bin" / "rasa"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
+        """Build settings from `environ` (default: os.environ) over the values of a .env file."""
+        values: dict[str, str] = {}
+        root = Path((environ or os.environ).get("ASSISTANT_HOME", PROJECT_ROOT))
+        dotenv = env_file if env_file is not None else root / ".env"
+        if dotenv.is_file():
+            values.update(_read_dotenv(dotenv))
+        values.update(environ if environ is not None else os.environ)
+
+        def get(name: str, default: str | None = None) -> str | None:
+            value = values.get(name)
+            return value if value not in (None, "") else default
+
+        var_dir = Path(get("ASSISTANT_VAR_DIR", str(root / "var")) or "")
+        return cls(
+            project_root=root,
+            data_dir=Path(get("ASSISTANT_DATA_DIR", str(root / "data")) or ""),
+            models_dir=Path(get("ASSISTANT_MODELS_DIR", str(root / "models")) or ""),
+            var_dir=var_dir,
+            database_url=get("ASSISTANT_DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'assistant.db'}") or "",
+            redis_url=get("ASSISTANT_REDIS_URL"),
+            http_host=get("ASSISTANT_HTTP_HOST", "127.0.0.1") or "127.0.0.1",
+            http_port=int(get("ASSISTANT_HTTP_PORT", "8080") or 8080),
+            nlu_url=get("NLU_URL"),
+            nlu_token=get("NLU_TOKEN"),
+            nlu_timeout=float(get("NLU_TIMEOUT", "3.0") or 3.0),
+            confidence_threshold=float(get("ASSISTANT_CONFIDENCE_THRESHOLD", "0.5") or 0.5),
+            telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
+            telegram_api_url=(get("TELEGRAM_API_URL", "https://api.telegram.org") or "").rstrip("/"),
+            telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
+            telegram_staff_chat_id=get("TELEGRAM_STAFF_CHAT_ID"),
+        )
+
+
+def _read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        values[name.strip().removeprefix("export ").strip()] = value.strip().strip("'\"")
+    return values

@@ -1,0 +1,57 @@
+"""Understand a message: its language, its topic and how sure we are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.topics import OUT_OF_SCOPE
+from nlu.client import NluResult, TopicScore
+from nlu.language import LanguageDetector, LanguageGuess
+from nlu.normalise import normalise_for_nlu
+
+
+class TopicClassifier(Protocol):
+    """Anything that ranks topics for a normalised text (the Rasa client, or a fake in tests)."""
+
+    async def parse(self, text: str) -> NluResult: ...
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What a message is about; `sure` is False when the best topic is below the threshold."""
+
+    language: LanguageGuess
+    topic: str
+    confidence: float
+    ranking: tuple[TopicScore, ...]
+    sure: bool
+
+    @property
+    def likely_topics(self) -> list[str]:
+        return [score.topic for score in self.ranking]
+
+
+class MessageUnderstanding:
+    """Detect the language and classify the topic, refusing to guess below a confidence threshold."""
+
+    def __init__(self, detector: LanguageDetector, classifier: TopicClassifier, threshold: float) -> None:
+        self.detector = detector
+        self._classifier = classifier
+        self._threshold = threshold
+
+    def detect_language(self, text: str, hint: str | None = None, previous: str | None = None) -> LanguageGuess:
+        return self.detector.detect(text, hint=hint, previous=previous)
+
+    async def understand(
+        self, text: str, hint: str | None = None, previous: str | None = None
+    ) -> Understanding:
+        """Understand `text`; raises NluUnavailable when the classifier cannot be asked."""
+        language = self.detect_language(text, hint, previous)
+        normalised = normalise_for_nlu(text)
+        if not normalised:
+            return Understanding(language, OUT_OF_SCOPE, 0.0, (), False)
+        result = await self._classifier.parse(normalised)
+        best = result.best
+        sure = best.confidence >= self._threshold
+        return Understanding(language, best.topic if sure else OUT_OF_SCOPE, best.confidence, result.ranking, sure)

@@ -1,0 +1,57 @@
+"""Language detection: script cues, short messages, context, and languages we do not speak."""
+
+import pytest
+
+from bot.app import build_language_detector
+from core.content import Content
+from nlu.language import LanguageDetector
+
+
+@pytest.fixture(scope="module")
+def detector(content: Content) -> LanguageDetector:
+    return build_language_detector(content)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Коли можна прийти українцям?", "uk"),
+        ("Когда можно прийти украинцам?", "ru"),
+        ("дякую", "uk"),
+        ("спасибо", "ru"),
+        ("ابحث عن عمل", "ar"),
+        ("دنبال کار می‌گردم", "fa"),
+        ("öffnungszeiten?", "de"),
+        ("When are you open?", "en"),
+        ("tesekkurler", "tr"),
+        ("Сколько стоит Deutschlandticket?", "ru"),  # a German word inside Russian
+        ("توی Integrationsbericht چی نوشته؟", "fa"),
+        ("Who runs the integration forum, the county or the Paritätischer?", "en"),
+    ],
+)
+def test_detects_core_languages(detector: LanguageDetector, text: str, language: str) -> None:
+    guess = detector.detect(text)
+    assert guess.supported and guess.language == language
+
+
+@pytest.mark.parametrize(
+    "text", ["Bonjour, quand est-ce que le bureau est ouvert ?", "Cześć, gdzie jest biuro?", "你好，办公室在哪里？", "Γεια σας, πού είναι το γραφείο;"]
+)
+def test_other_languages_are_unsupported(detector: LanguageDetector, text: str) -> None:
+    assert not detector.detect(text).supported
+
+
+def test_context_settles_an_ambiguous_short_word(detector: LanguageDetector) -> None:
+    assert detector.detect("ok", previous="de").language == "de"
+    assert detector.detect("ok", hint="tr").language == "tr"
+
+
+def test_a_hint_does_not_override_clear_text(detector: LanguageDetector) -> None:
+    assert detector.detect("Коли можна прийти українцям?", hint="ru").language == "uk"
+    assert detector.detect("Where is the office please?", hint="de").language == "en"
+
+
+def test_no_letters_falls_back_to_context(detector: LanguageDetector) -> None:
+    guess = detector.detect("👍 123 !!!", previous="ar")
+    assert guess.supported and guess.language == "ar"
+    assert detector.detect("👍").language is None

@@ -56,9 +56,9 @@ class Dialogue:
         text = clean_text(message.text)
         if not text:
             return menu_notice(self._context("empty", known), "empty_message"), state
-        guess = self._understanding.detect_language(text, hint, state.language)
-        if guess.language is None and guess.supported:
+        if not any(char.isalpha() for char in text):
             return menu_notice(self._context("no_words", known), "no_words"), state
+        guess = self._understanding.detect_language(text, hint, state.language)
         if not guess.supported:
             return unsupported_language(self._context("unsupported_language", "en")), state
         language = state.reply_language(guess.language, self._content.default_language)

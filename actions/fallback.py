@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from actions.context import ActionContext
 from core.messages import Reply
@@ -24,4 +25,4 @@ def clarify(ctx: ActionContext, likely_topics: Sequence[str]) -> Reply:
 
 def menu_notice(ctx: ActionContext, key: str) -> Reply:
     """Answer with a short notice (empty message, sticker, NLU down, ...) and the topic menu."""
-    return ctx.reply(ctx.ui(key), ctx.menu_buttons(), None)
+    return replace(ctx.reply(ctx.ui(key), ctx.menu_buttons()), topic=None)

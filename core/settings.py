@@ -63,7 +63,7 @@ class Settings:
             nlu_url=get("NLU_URL"),
             nlu_token=get("NLU_TOKEN"),
             nlu_timeout=float(get("NLU_TIMEOUT", "3.0") or 3.0),
-            confidence_threshold=float(get("ASSISTANT_CONFIDENCE_THRESHOLD", "0.5") or 0.5),
+            confidence_threshold=float(get("ASSISTANT_CONFIDENCE_THRESHOLD", "0.4") or 0.4),
             telegram_bot_token=get("TELEGRAM_BOT_TOKEN"),
             telegram_api_url=(get("TELEGRAM_API_URL", "https://api.telegram.org") or "").rstrip("/"),
             telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),

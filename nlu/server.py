@@ -72,6 +72,10 @@ class RasaServer:
         await self.stop()
         raise NluUnavailable(f"the Rasa server did not start within {STARTUP_TIMEOUT:.0f} s; see {self._log_file}")
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     async def stop(self) -> None:
         """Stop the server and everything it started."""
         process, self._process = self._process, None

@@ -1,0 +1,110 @@
+"""The database: one async engine and session factory for the app's lifetime, and the tables' base."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import DateTime, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.schema import CreateSchema
+from sqlalchemy.sql.dml import Insert
+from sqlalchemy.types import TypeDecorator
+
+# SQLite makes a second writer wait for the lock this long instead of failing at once.
+SQLITE_BUSY_TIMEOUT = 30.0
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp, stored in UTC; SQLite's naive values are read back as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass a timezone-aware one")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Base of every table; `datetime` columns are timezone-aware."""
+
+    type_annotation_map = {datetime: UtcDateTime()}
+
+
+@dataclass(frozen=True)
+class Database:
+    """The engine and the session factory; each task opens its own session."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    schema: str | None = None
+
+    async def create_tables(self) -> None:
+        """Create missing tables (and the schema, when one is set)."""
+        async with self.engine.begin() as connection:
+            if self.schema:
+                await connection.execute(CreateSchema(self.schema, if_not_exists=True))
+            await connection.run_sync(Base.metadata.create_all)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def connect(url: str, schema: str | None = None) -> Database:
+    """Build the engine for `url`; `schema` puts every table into that schema (PostgreSQL)."""
+    parsed = make_url(url)
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        options = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT}}
+    engine = create_async_engine(parsed, **options)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine.sync_engine, "connect", _tune_sqlite)
+    if schema:
+        engine = engine.execution_options(schema_translate_map={None: schema})
+    return Database(engine, async_sessionmaker(engine, expire_on_commit=False), schema)
+
+
+@asynccontextmanager
+async def open_database(url: str, schema: str | None = None) -> AsyncIterator[Database]:
+    """Connect, create missing tables, and dispose of the engine afterwards."""
+    database = connect(url, schema)
+    try:
+        await database.create_tables()
+        yield database
+    finally:
+        await database.close()
+
+
+def insert_unless_present(model: type[Base], dialect: Dialect, **values: Any) -> Insert:
+    """Build an INSERT that silently skips a row whose key is already stored."""
+    if dialect.name == "postgresql":
+        return postgresql.insert(model).values(**values).on_conflict_do_nothing()
+    if dialect.name == "sqlite":
+        return sqlite.insert(model).values(**values).on_conflict_do_nothing()
+    raise NotImplementedError(f"database {dialect.name!r} is not supported; use SQLite or PostgreSQL")
+
+
+def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    # WAL lets readers work while one writer commits; synchronous=FULL keeps each commit on disk.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.close()

@@ -1,0 +1,132 @@
+"""Dialogue wiring through a fake NLU server: bad input, buttons, language switching, NLU outages."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from actions.conversations import InMemoryConversationStore
+from actions.dialogue import Dialogue
+from bot.app import Assistant, running_assistant
+from core.messages import ConversationKey, Message, MessageKind
+from core.settings import Settings
+from tests.fakes.nlu import FakeNlu
+
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+KEY = ConversationKey("test", "42")
+
+
+@pytest.fixture
+async def assistant(fake_settings: Settings) -> AsyncIterator[Assistant]:
+    async with running_assistant(fake_settings) as running:
+        yield running
+
+
+@pytest.fixture
+def dialogue(assistant: Assistant) -> Dialogue:
+    return Dialogue(assistant.content, assistant.understanding, InMemoryConversationStore(), lambda: TUESDAY_MORNING)
+
+
+def text(body: str, hint: str | None = None) -> Message:
+    return Message(KEY, text=body, language_hint=hint)
+
+
+@pytest.mark.parametrize("body", ["", "   \n\t ", "\u202e\u200f\x00"])
+async def test_empty_messages_get_a_polite_answer_with_the_menu(dialogue: Dialogue, body: str) -> None:
+    reply = await dialogue.handle(text(body, hint="uk"))
+    assert reply.language == "uk"
+    assert reply.text and reply.buttons
+
+
+async def test_emoji_only_message_gets_an_answer_in_the_known_language(dialogue: Dialogue) -> None:
+    await dialogue.handle(text("hello there, what are your hours?"))
+    reply = await dialogue.handle(text("👍🙏😊"))
+    assert reply.language == "en" and reply.buttons
+
+
+async def test_huge_message_is_answered_from_its_beginning(dialogue: Dialogue, fake_nlu: tuple[FakeNlu, str]) -> None:
+    nlu, _ = fake_nlu
+    reply = await dialogue.handle(text("What are your hours? " + "blah " * 4000))
+    assert reply.topic == "office_hours"
+    assert max(len(t) for t in nlu.texts) <= 600
+    assert reply.text.startswith(dialogue._content.ui_text("message_too_long", "en"))
+
+
+async def test_non_text_message_is_answered_kindly(dialogue: Dialogue) -> None:
+    reply = await dialogue.handle(Message(KEY, kind=MessageKind.NON_TEXT, language_hint="ar"))
+    assert reply.language == "ar" and reply.rtl and reply.buttons
+
+
+async def test_unsupported_language_gets_english_and_german(dialogue: Dialogue) -> None:
+    reply = await dialogue.handle(text("Bonjour, quand est-ce que le bureau est ouvert aujourd'hui ?"))
+    assert "Deutsch" in reply.text and "Українська" in reply.text
+    assert "languages" in reply.text and "Sprachen" in reply.text
+
+
+async def test_ukrainian_speaker_asking_for_hours_also_gets_the_ukraine_team(dialogue: Dialogue) -> None:
+    reply = await dialogue.handle(text("hours? Коли ви відкриті?"))
+    assert reply.topic == "office_hours" and reply.language == "uk"
+    assert "14:00–16:00" in reply.text  # the Ukraine team's Tuesday hours
+    assert "10:00–12:00" in reply.text
+
+
+async def test_open_now_is_computed(dialogue: Dialogue) -> None:
+    reply = await dialogue.handle(text("What are your opening hours?"))
+    assert "12:00" in reply.text.splitlines()[0]
+
+
+async def test_unsure_offers_topics_and_a_person(dialogue: Dialogue) -> None:
+    reply = await dialogue.handle(text("something quite unclear to the model"))
+    payloads = [b.payload for b in reply.buttons]
+    assert payloads[-1] == "topic:human_handover"
+    assert "topic:office_hours" in payloads and len(payloads) <= 3
+
+
+async def test_button_press_acts_like_the_topic(dialogue: Dialogue) -> None:
+    reply = await dialogue.handle(Message(KEY, kind=MessageKind.BUTTON, payload="topic:location", language_hint="tr"))
+    assert reply.topic == "location" and reply.language == "tr"
+    assert "Kastanienwall" in reply.text
+
+
+async def test_language_switch_holds_for_the_rest_of_the_conversation(dialogue: Dialogue) -> None:
+    reply = await dialogue.handle(text("hello, please answer in english"))
+    assert reply.language == "en"
+    reply = await dialogue.handle(Message(KEY, kind=MessageKind.BUTTON, payload="language:fa"))
+    assert reply.language == "fa" and reply.rtl
+    reply = await dialogue.handle(text("hours please"))
+    assert reply.language == "fa" and reply.topic == "office_hours"
+
+
+async def test_forged_button_payload_is_harmless(dialogue: Dialogue) -> None:
+    reply = await dialogue.handle(Message(KEY, kind=MessageKind.BUTTON, payload="topic:../../etc/passwd"))
+    assert reply.buttons and reply.topic is None
+
+
+async def test_nlu_down_apologises_with_the_menu_and_recovers(
+    dialogue: Dialogue, fake_nlu: tuple[FakeNlu, str]
+) -> None:
+    nlu, _ = fake_nlu
+    nlu.available = False
+    reply = await dialogue.handle(text("Коли ви відкриті?"))
+    assert reply.language == "uk" and reply.buttons
+    assert reply.text == dialogue._content.ui_text("nlu_unavailable", "uk")
+    nlu.available = True
+    reply = await dialogue.handle(text("Коли ви відкриті? hours"))
+    assert reply.topic == "office_hours"
+
+
+async def test_slow_nlu_is_answered_within_five_seconds(
+    fake_settings: Settings, fake_nlu: tuple[FakeNlu, str]
+) -> None:
+    nlu, _ = fake_nlu
+    async with running_assistant(replace(fake_settings, nlu_timeout=3.0)) as running:
+        nlu.delay = 30
+        started = time.monotonic()
+        reply = await running.dialogue.handle(text("hours?"))
+        assert time.monotonic() - started < 5
+        assert reply.text == running.content.ui_text("nlu_unavailable", "en")

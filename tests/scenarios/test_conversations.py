@@ -1,0 +1,53 @@
+"""Run the conversations of conversations.yml against the real Rasa model."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from actions.conversations import InMemoryConversationStore
+from actions.dialogue import Dialogue
+from bot.app import Assistant, running_assistant
+from core.messages import ConversationKey, Message, MessageKind
+from core.settings import Settings
+
+SCENARIOS: list[dict[str, Any]] = yaml.safe_load((Path(__file__).parent / "conversations.yml").read_text("utf-8"))
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+async def assistant(rasa_settings: Settings) -> AsyncIterator[Assistant]:
+    async with running_assistant(rasa_settings) as running:
+        yield running
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["name"] for s in SCENARIOS])
+async def test_conversation(assistant: Assistant, scenario: dict[str, Any]) -> None:
+    now = datetime.fromisoformat(scenario["now"])
+    dialogue = Dialogue(assistant.content, assistant.understanding, InMemoryConversationStore(), lambda: now)
+    key = ConversationKey("test", scenario["name"])
+    for step in scenario["steps"]:
+        if "press" in step:
+            message = Message(key, kind=MessageKind.BUTTON, payload=step["press"])
+        elif step.get("photo"):
+            message = Message(key, kind=MessageKind.NON_TEXT)
+        else:
+            message = Message(key, text=step["user"])
+        reply = await dialogue.handle(message)
+        where = f"{scenario['name']!r}, step {step}: got {reply}"
+        if "topic" in step:
+            assert reply.topic == step["topic"], where
+        if "language" in step:
+            assert reply.language == step["language"], where
+        for fragment in step.get("contains", []):
+            assert fragment in reply.text, where
+        for topic in step.get("buttons", []):
+            assert f"topic:{topic}" in [b.payload for b in reply.buttons], where
+        if "rtl" in step:
+            assert reply.rtl is step["rtl"], where

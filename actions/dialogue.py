@@ -101,7 +101,7 @@ class Dialogue:
     def _prefix_long(self, reply: Reply, text: str, ctx: ActionContext) -> Reply:
         if len(text) <= LONG_MESSAGE_CHARS:
             return reply
-        return replace(reply, text=f"{ctx.ui('message_too_long')}\n\n{reply.text}")
+        return replace(reply, text=f"{ctx.ui('message_too_long')}\n{reply.text}")
 
     def _context(self, topic: str, language: str) -> ActionContext:
         return ActionContext(self._content, topic, language, self._clock())

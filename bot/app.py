@@ -75,9 +75,11 @@ async def nlu_endpoint(
         log.warning("NLU_URL is not reachable; starting a local NLU server instead")
     server = RasaServer(settings.rasa_executable, await _model(settings, content), settings.var_dir / "rasa.log")
     await server.start(session)
+    watchdog = asyncio.create_task(server.keep_alive(session))
     try:
         yield server.url, server.token
     finally:
+        watchdog.cancel()
         await server.stop()
 
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from core.content import Content
 from core.settings import Settings
 from core.topics import OUT_OF_SCOPE
+from nlu.normalise import normalise_for_nlu
+from nlu.training import training_examples
 from nlu.understanding import MessageUnderstanding, Understanding
 
 
@@ -38,6 +41,9 @@ class Evaluation:
     out_of_scope_total: int = 0
     # In-scope messages we declined to answer (asked to clarify instead).
     in_scope_unsure: int = 0
+    # Messages that do not occur verbatim (after normalisation) among the training examples.
+    novel_total: int = 0
+    novel_correct: int = 0
 
     @property
     def topic_accuracy(self) -> float:
@@ -47,9 +53,15 @@ class Evaluation:
     def language_accuracy(self) -> float:
         return self.language_correct / self.total if self.total else 0.0
 
-    def add(self, expected: LabelledMessage, understood: Understanding) -> None:
+    @property
+    def novel_accuracy(self) -> float:
+        return self.novel_correct / self.novel_total if self.novel_total else 0.0
+
+    def add(self, expected: LabelledMessage, understood: Understanding, novel: bool) -> None:
         self.total += 1
         topic_ok = understood.topic == expected.topic
+        self.novel_total += novel
+        self.novel_correct += novel and topic_ok
         language_ok = understood.language.language == expected.language
         self.topic_correct += topic_ok
         self.language_correct += language_ok
@@ -67,13 +79,22 @@ class Evaluation:
             self.in_scope_unsure += 1
 
 
+def trained_texts(content: Content) -> set[str]:
+    return {text for texts in training_examples(content).values() for text in texts}
+
+
 def load_labelled(path: Path) -> list[LabelledMessage]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [LabelledMessage(str(m["text"]), str(m["language"]), str(m["topic"])) for m in doc["messages"]]
 
 
-async def evaluate(understanding: MessageUnderstanding, messages: Sequence[LabelledMessage]) -> Evaluation:
-    """Run every message through language detection and the classifier, a few at a time."""
+async def evaluate(
+    understanding: MessageUnderstanding, messages: Sequence[LabelledMessage], trained: Set[str] = frozenset()
+) -> Evaluation:
+    """Run every message through language detection and the classifier, a few at a time.
+
+    `trained` holds the normalised training texts, to report accuracy on unseen messages apart.
+    """
     result = Evaluation()
     limit = asyncio.Semaphore(4)
 
@@ -82,7 +103,7 @@ async def evaluate(understanding: MessageUnderstanding, messages: Sequence[Label
             return await understanding.understand(message.text)
 
     for message, understood in zip(messages, await asyncio.gather(*(one(m) for m in messages)), strict=True):
-        result.add(message, understood)
+        result.add(message, understood, normalise_for_nlu(message.text) not in trained)
     return result
 
 
@@ -93,6 +114,8 @@ def render_markdown(result: Evaluation, title: str = "Held-out evaluation") -> s
         "",
         f"- messages: {result.total}",
         f"- topic accuracy: {result.topic_accuracy:.1%}",
+        f"- topic accuracy on the {result.novel_total} messages that do not occur verbatim in the training"
+        f" examples: {result.novel_accuracy:.1%}",
         f"- language accuracy: {result.language_accuracy:.1%}",
         f"- out-of-scope messages answered as a topic: {result.out_of_scope_answered} of {result.out_of_scope_total}",
         f"- in-scope messages answered with a clarifying question instead: {result.in_scope_unsure}",
@@ -127,7 +150,7 @@ async def run_evaluation(settings: Settings, heldout: Path, output: Path | None)
 
     messages = load_labelled(heldout)
     async with running_assistant(settings) as assistant:
-        result = await evaluate(assistant.understanding, messages)
+        result = await evaluate(assistant.understanding, messages, trained_texts(assistant.content))
     report = render_markdown(result)
     print(report)
     if output is not None:

@@ -72,6 +72,17 @@ class RasaServer:
         await self.stop()
         raise NluUnavailable(f"the Rasa server did not start within {STARTUP_TIMEOUT:.0f} s; see {self._log_file}")
 
+    async def keep_alive(self, session: aiohttp.ClientSession, interval: float = 2.0) -> None:
+        """Restart the server whenever it dies, until cancelled; callers keep the same URL and token."""
+        while True:
+            await asyncio.sleep(interval)
+            if self._process is not None and self._process.returncode is not None:
+                log.warning("the Rasa NLU server exited with %s; restarting it", self._process.returncode)
+                try:
+                    await self.start(session)
+                except NluUnavailable as error:
+                    log.error("could not restart the Rasa NLU server: %s", error)
+
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None

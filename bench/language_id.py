@@ -64,8 +64,8 @@ def main() -> None:
             sets[f"lingua {kind}"] += [(line, expected) for line in lines]
             if expected != UNSUPPORTED:
                 sets[f"lingua {kind} (our 7 only)"] += [(line, expected) for line in lines]
-    heldout = settings.data_dir / "eval" / "heldout.yml"
-    sets["chat-style held-out set"] = [(m.text, m.language) for m in load_labelled(heldout)]
+    for path in sorted((settings.data_dir / "eval").glob("*.yml")):
+        sets[f"chat-style {path.name}"] = [(m.text, m.language) for m in load_labelled(path)]
 
     lines = [
         "# Language identification",

@@ -1,4 +1,4 @@
-"""The `assistant` command line: parse, chat, content check, train, evaluate."""
+"""The `assistant` command line: parse, chat, serve, content check, train, evaluate."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     chat = commands.add_parser("chat", help="talk to the assistant in the terminal (or via stdin)")
     chat.set_defaults(run=_run_chat)
 
+    serve = commands.add_parser("serve", help="run the channels: the web server, and Telegram when configured")
+    serve.set_defaults(run=_run_serve)
+
     content = commands.add_parser("content", help="work with the content under data/")
     content_commands = content.add_subparsers(required=True, metavar="action")
     content_commands.add_parser("check", help="validate data/faq/ and friends").set_defaults(run=_run_content_check)
@@ -50,7 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_run_train)
 
     evaluate = commands.add_parser("evaluate", help="accuracy per language and topic on the held-out set")
-    evaluate.add_argument("--heldout", type=Path, default=None, help="held-out set (default data/eval/heldout.yml)")
+    evaluate.add_argument("sets", type=Path, nargs="*", help="labelled sets (default: every data/eval/*.yml)")
     evaluate.add_argument("--output", type=Path, default=None, help="also write the report (Markdown) here")
     evaluate.set_defaults(run=_run_evaluate)
     return parser
@@ -125,11 +128,25 @@ def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
     return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
 
 
+def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.web import serve
+
+    telegram = "off"
+    if settings.telegram_bot_token:
+        telegram = "webhook" if settings.telegram_webhook_url else "polling"
+
+    def ready(port: int) -> None:
+        print(f"assistant: serving on http://{settings.http_host}:{port} (telegram: {telegram})", file=sys.stderr, flush=True)
+
+    asyncio.run(serve(settings, ready=ready))
+    return 0
+
+
 def _run_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     from nlu.evaluate import run_evaluation
 
-    heldout = args.heldout or settings.data_dir / "eval" / "heldout.yml"
-    return asyncio.run(run_evaluation(settings, heldout, args.output))
+    sets = args.sets or sorted((settings.data_dir / "eval").glob("*.yml"))
+    return asyncio.run(run_evaluation(settings, sets, args.output))
 
 
 if __name__ == "__main__":

@@ -149,16 +149,17 @@ class LanguageDetector:
         return OTHER_LATIN_LANGUAGES if script == "latin" else ()
 
     def _known_words(self, words: Sequence[str], candidates: Sequence[str]) -> dict[str, float]:
-        """Return, per candidate, the share of words seen only in that language's examples."""
+        """Return, per candidate, how typical the words are of that language's examples (0..1)."""
         if not self._vocabulary or not words:
             return {}
-        counts: Counter[str] = Counter()
+        totals: Counter[str] = Counter()
         for word in words:
-            owners = self._vocabulary.get(word.casefold(), frozenset())
-            if len(owners) == 1:
-                (owner,) = owners
-                counts[owner] += 1
-        return {code: counts[code] / len(words) for code in candidates}
+            uses = self._vocabulary.get(word.casefold())
+            seen = sum(uses.get(code, 0) for code in candidates) if uses else 0
+            for code in candidates:
+                if uses and seen:
+                    totals[code] += uses.get(code, 0) / seen
+        return {code: totals[code] / len(words) for code in candidates}
 
 
 _SCRIPT_LANGUAGES: Mapping[str, tuple[str, ...]] = {
@@ -217,11 +218,12 @@ def _letter_cue(letters: str, candidates: Sequence[str]) -> str | None:
     return None
 
 
-def _word_language_table(vocabulary: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
-    owners: dict[str, set[str]] = {}
+def _word_language_table(vocabulary: Mapping[str, Iterable[str]]) -> dict[str, Counter[str]]:
+    """Count, per word, how often each language's examples use it."""
+    uses: dict[str, Counter[str]] = {}
     for code, texts in vocabulary.items():
         for text in texts:
             for word in _WORD.findall(text.casefold()):
                 if len(word) > 1:
-                    owners.setdefault(word, set()).add(code)
-    return {word: frozenset(codes) for word, codes in owners.items()}
+                    uses.setdefault(word, Counter())[code] += 1
+    return uses

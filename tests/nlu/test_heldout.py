@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.app import running_assistant
-from core.settings import Settings
+from core.settings import PROJECT_ROOT, Settings
 from nlu.evaluate import evaluate, load_labelled, trained_texts
 
 pytestmark = pytest.mark.slow
@@ -20,11 +20,17 @@ MIN_LANGUAGE_ACCURACY = 0.985
 MAX_OUT_OF_SCOPE_ANSWERED = 0.10
 
 
-async def test_heldout_accuracy(rasa_settings: Settings) -> None:
-    messages = load_labelled(rasa_settings.data_dir / "eval" / "heldout.yml")
+SETS = sorted(p.name for p in (PROJECT_ROOT / "data" / "eval").glob("*.yml"))
+
+
+@pytest.mark.parametrize("name", SETS)
+async def test_heldout_accuracy(rasa_settings: Settings, name: str) -> None:
+    messages = load_labelled(rasa_settings.data_dir / "eval" / name)
     async with running_assistant(rasa_settings) as assistant:
         result = await evaluate(assistant.understanding, messages, trained_texts(assistant.content))
     assert result.total >= 5 * 20 * 7
+    assert {m.language for m in messages} == set(assistant.content.languages)
+    assert {m.topic for m in messages} == set(assistant.content.topics)
     assert result.topic_accuracy >= MIN_TOPIC_ACCURACY, result.confusions.most_common(10)
     assert result.novel_total >= 0.7 * result.total
     assert result.novel_accuracy >= MIN_NOVEL_TOPIC_ACCURACY

@@ -16,6 +16,8 @@ class ConversationState:
     language: str | None = None
     chosen_language: str | None = None
     misunderstood_in_a_row: int = 0
+    # The person cannot be reached (e.g. blocked the bot); a channel reopens it when they write again.
+    closed: bool = False
 
     def reply_language(self, detected: str | None, default: str) -> str:
         return self.chosen_language or detected or self.language or default

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from actions.context import ActionContext
 from actions.conversations import ConversationState, ConversationStore
 from actions.fallback import clarify, menu_notice
+from actions.inquiries import HandledMessage, InquiryRecorder, Outcome
 from actions.language import confirm_language, offer_languages, requested_language, unsupported_language
 from actions.registry import action_for
 from core.content import Content
 from core.errors import NluUnavailable
 from core.messages import Message, MessageKind, Reply
+from core.topics import OUT_OF_SCOPE
 from nlu.normalise import clean_text
 from nlu.understanding import MessageUnderstanding
 
@@ -22,6 +24,16 @@ log = logging.getLogger(__name__)
 
 # Longer messages are answered from their beginning, with a note that only that part was read.
 LONG_MESSAGE_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Turn:
+    """The result of one message: the reply, the updated state and what to count."""
+
+    reply: Reply
+    state: ConversationState
+    outcome: Outcome
+    language: str | None = None
 
 
 class Dialogue:
@@ -33,61 +45,84 @@ class Dialogue:
         understanding: MessageUnderstanding,
         conversations: ConversationStore,
         clock: Callable[[], datetime],
+        recorder: InquiryRecorder | None = None,
     ) -> None:
         self._content = content
         self._understanding = understanding
         self._conversations = conversations
         self._clock = clock
+        self._recorder = recorder
 
     async def handle(self, message: Message) -> Reply:
-        """Answer one message and update what we remember about the conversation."""
+        """Answer one message, update what we remember about the conversation, and count it."""
         state = await self._conversations.load(message.conversation)
-        reply, state = await self._answer(message, state)
-        await self._conversations.save(message.conversation, state)
-        return reply
+        turn = await self._answer(message, state)
+        await self._conversations.save(message.conversation, turn.state)
+        await self._record(message, turn)
+        return turn.reply
 
-    async def _answer(self, message: Message, state: ConversationState) -> tuple[Reply, ConversationState]:
+    async def _record(self, message: Message, turn: Turn) -> None:
+        if self._recorder is None:
+            return
+        handled = HandledMessage(
+            at=self._clock(),
+            channel=message.conversation.channel,
+            topic=turn.reply.topic if turn.reply.topic in self._content.topics else None,
+            language=turn.language or turn.reply.language,
+            outcome=turn.outcome,
+        )
+        try:
+            await self._recorder.record(handled)
+        except Exception:  # statistics must never cost a person their answer
+            log.exception("could not record an inquiry event")
+
+    async def _answer(self, message: Message, state: ConversationState) -> Turn:
         hint = message.language_hint if message.language_hint in self._content.languages else None
         known = state.reply_language(None, hint or self._content.default_language)
         if message.kind is MessageKind.NON_TEXT:
-            return menu_notice(self._context("non_text", known), "non_text"), state
+            return Turn(menu_notice(self._context("non_text", known), "non_text"), state, Outcome.NOT_UNDERSTOOD)
         if message.kind is MessageKind.BUTTON:
             return self._press(message.payload or "", known, state)
         text = clean_text(message.text)
         if not text:
-            return menu_notice(self._context("empty", known), "empty_message"), state
+            return Turn(menu_notice(self._context("empty", known), "empty_message"), state, Outcome.NOT_UNDERSTOOD)
         if not any(char.isalpha() for char in text):
-            return menu_notice(self._context("no_words", known), "no_words"), state
+            return Turn(menu_notice(self._context("no_words", known), "no_words"), state, Outcome.NOT_UNDERSTOOD)
         guess = self._understanding.detect_language(text, hint, state.language)
         if not guess.supported:
-            return unsupported_language(self._context("unsupported_language", "en")), state
+            reply = unsupported_language(self._context("unsupported_language", "en"))
+            return Turn(reply, state, Outcome.NOT_UNDERSTOOD, guess.language)
         language = state.reply_language(guess.language, self._content.default_language)
         state = state.with_language(guess.language)
         try:
             understood = await self._understanding.understand(text, hint, state.language)
         except NluUnavailable as error:
             log.warning("answering without NLU: %s", error)
-            return menu_notice(self._context("nlu_unavailable", language), "nlu_unavailable"), state
+            reply = menu_notice(self._context("nlu_unavailable", language), "nlu_unavailable")
+            return Turn(reply, state, Outcome.NOT_UNDERSTOOD, guess.language)
         ctx = self._context(understood.topic, language)
         if not understood.sure:
             state = replace(state, misunderstood_in_a_row=state.misunderstood_in_a_row + 1)
-            return self._prefix_long(clarify(ctx, understood.likely_topics), text, ctx), state
+            reply = self._prefix_long(clarify(ctx, understood.likely_topics), text, ctx)
+            return Turn(reply, state, Outcome.CLARIFIED, guess.language)
         state = replace(state, misunderstood_in_a_row=0)
         if understood.topic == "language_switch":
-            return self._switch_language(text, ctx, state)
-        reply = action_for(understood.topic)(ctx)
-        return self._prefix_long(reply, text, ctx), state
+            reply, state = self._switch_language(text, ctx, state)
+            return Turn(reply, state, Outcome.ANSWERED, guess.language)
+        reply = self._prefix_long(action_for(understood.topic)(ctx), text, ctx)
+        return Turn(reply, state, _outcome_of(understood.topic), guess.language)
 
-    def _press(self, payload: str, language: str, state: ConversationState) -> tuple[Reply, ConversationState]:
+    def _press(self, payload: str, language: str, state: ConversationState) -> Turn:
         kind, _, value = payload.partition(":")
         if kind == "language" and value in self._content.languages:
             state = replace(state, chosen_language=value, language=value)
-            return confirm_language(self._context("language_switch", value)), state
+            return Turn(confirm_language(self._context("language_switch", value)), state, Outcome.ANSWERED)
         if kind == "topic" and value in self._content.topics:
             if value == "language_switch":
-                return offer_languages(self._context(value, language)), state
-            return action_for(value)(self._context(value, language)), state
-        return menu_notice(self._context("unknown_button", language), "menu_prompt"), state
+                return Turn(offer_languages(self._context(value, language)), state, Outcome.ANSWERED)
+            return Turn(action_for(value)(self._context(value, language)), state, _outcome_of(value))
+        reply = menu_notice(self._context("unknown_button", language), "menu_prompt")
+        return Turn(reply, state, Outcome.NOT_UNDERSTOOD)
 
     def _switch_language(
         self, text: str, ctx: ActionContext, state: ConversationState
@@ -105,3 +140,11 @@ class Dialogue:
 
     def _context(self, topic: str, language: str) -> ActionContext:
         return ActionContext(self._content, topic, language, self._clock())
+
+
+def _outcome_of(topic: str) -> Outcome:
+    if topic == OUT_OF_SCOPE:
+        return Outcome.NOT_UNDERSTOOD
+    if topic == "human_handover":
+        return Outcome.HANDOVER_REQUESTED
+    return Outcome.ANSWERED

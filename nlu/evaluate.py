@@ -164,9 +164,12 @@ async def run_evaluation(settings: Settings, sets: Sequence[Path], output: Path 
 
 _EVALUATION_HEADER = """# Understanding: evaluation
 
-Written by `make evaluate` (`assistant evaluate --output docs/evaluation.md`). Each set was written
-separately from the training examples in `data/faq/`. `heldout.yml` was also used once for error
-analysis (which *kinds* of message the first model missed guided a second round of examples), so it
-is optimistic; `fresh.yml` was written afterwards and never used for any decision.
+Written by `make evaluate` (`assistant evaluate --output docs/evaluation.md`). Each set was written by
+someone who never saw the training examples in `data/faq/`, and nothing in them is trained on. Both
+were used once for error analysis, which decided the *kinds* of example written next (not the
+examples themselves): `heldout.yml` showed weak employer-side work questions, Ukrainian city names
+and out-of-scope questions about taxes and health; `fresh.yml` showed out-of-scope questions about
+other institutions (where is the Jobcenter, what does a passport cost). So both are somewhat
+optimistic; an independent set is the real test.
 
 """

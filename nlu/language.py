@@ -22,6 +22,8 @@ _GERMAN_ONLY = frozenset("äßÄ")
 # tell "not one of ours" apart from a German, English or Turkish message.
 OTHER_LATIN_LANGUAGES: tuple[str, ...] = ("fr", "es", "it", "pl", "pt", "nl", "ro", "sq", "so", "hr", "vi", "id")
 
+LATIN_LETTER_CUE_WEIGHT = 0.6
+
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
@@ -125,7 +127,9 @@ class LanguageDetector:
         if len(candidates) == 1:
             return LanguageGuess(candidates[0], True, 1.0, f"script {script}")
         cue = _letter_cue(letters, candidates)
-        if cue is not None:
+        # In Latin script a German term ("Ausländerbehörde") often sits in an English or Turkish
+        # sentence, so its letters only count as evidence; other scripts' letters are decisive.
+        if cue is not None and script != "latin":
             return LanguageGuess(cue, True, 1.0, "letters")
         scores = self._statistical.scores(" ".join(words), [*candidates, *self._others(script)])
         ours = {code: scores.get(code, 0.0) for code in candidates}
@@ -137,6 +141,8 @@ class LanguageDetector:
             return LanguageGuess(foreign_code, False, foreign, "other latin language")
         total = sum(ours.values()) or 1.0
         combined = {code: ours[code] / total + known.get(code, 0.0) for code in candidates}
+        if cue is not None:
+            combined[cue] += LATIN_LETTER_CUE_WEIGHT
         short = len(letters) < 12
         for code, weight in ((hint, 0.15), (previous, 0.3)):
             if code in combined:

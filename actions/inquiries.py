@@ -1,0 +1,35 @@
+"""What happened to each handled message, for the anonymous statistics (never who or what was said)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class Outcome(StrEnum):
+    """How the assistant dealt with one message."""
+
+    ANSWERED = "answered"
+    CLARIFIED = "clarified"
+    NOT_UNDERSTOOD = "not_understood"
+    HANDOVER_REQUESTED = "handover_requested"
+    HANDED_OVER = "handed_over"
+
+
+@dataclass(frozen=True)
+class HandledMessage:
+    """One handled message as statistics may see it: no text, no person, no conversation."""
+
+    at: datetime
+    channel: str
+    topic: str | None
+    language: str | None
+    outcome: Outcome
+
+
+class InquiryRecorder(Protocol):
+    """Receives every handled message; must never raise into the dialogue or delay the reply much."""
+
+    async def record(self, handled: HandledMessage) -> None: ...

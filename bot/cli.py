@@ -1,4 +1,4 @@
-"""The `assistant` command line: parse, chat, serve, content check, train, evaluate."""
+"""The `assistant` command line: parse, chat, serve, staff/analyst accounts, content check, train, evaluate."""
 
 from __future__ import annotations
 
@@ -44,6 +44,16 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the channels: the web server, and Telegram when configured")
     serve.set_defaults(run=_run_serve)
 
+    for role, title in (("staff", "staff accounts (the inbox at /staff/)"), ("analyst", "analyst accounts (/analytics/)")):
+        accounts = commands.add_parser(role, help=f"manage {title}")
+        account_commands = accounts.add_subparsers(required=True, metavar="action")
+        add = account_commands.add_parser("add", help=f"create a {role} account; asks for the password")
+        add.add_argument("username")
+        add.add_argument("--name", default="", help="the name colleagues see")
+        add.add_argument("--languages", default="", help="comma-separated language codes, e.g. uk,ru")
+        add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+        add.set_defaults(run=_run_account_add, role=role)
+
     content = commands.add_parser("content", help="work with the content under data/")
     content_commands = content.add_subparsers(required=True, metavar="action")
     content_commands.add_parser("check", help="validate data/faq/ and friends").set_defaults(run=_run_content_check)
@@ -57,6 +67,33 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--output", type=Path, default=None, help="also write the report (Markdown) here")
     evaluate.set_defaults(run=_run_evaluate)
     return parser
+
+
+def _run_account_add(settings: Settings, args: argparse.Namespace) -> int:
+    import getpass
+
+    if args.password_stdin or not sys.stdin.isatty():
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (at least 10 characters): ")
+        if getpass.getpass("Repeat the password: ") != password:
+            print("assistant: the passwords differ", file=sys.stderr)
+            return 1
+    languages = [code.strip() for code in args.languages.split(",") if code.strip()]
+    return asyncio.run(_add_account(settings, args.username, password, args.role, args.name, languages))
+
+
+async def _add_account(
+    settings: Settings, username: str, password: str, role: str, name: str, languages: list[str]
+) -> int:
+    import accounts.models  # noqa: F401  (registers the tables)
+    from accounts.service import AccountService
+    from storage.db import open_database
+
+    async with open_database(settings.database_url) as database:
+        account = await AccountService(database).create(username, password, [role], name, languages)
+    print(f"created {role} account {account.username!r}")
+    return 0
 
 
 def _run_content_check(settings: Settings, args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ import aiohttp
 from actions.conversations import ConversationStore, InMemoryConversationStore
 from actions.dialogue import Dialogue
 from core.content import Content, load_content
+from core.delivery import Deliveries
 from core.errors import ModelNotTrained
 from core.settings import Settings
 from nlu.client import RasaNluClient
@@ -36,6 +37,8 @@ class Assistant:
     understanding: MessageUnderstanding
     dialogue: Dialogue
     nlu_url: str
+    # Channels register here so replies written later (by staff) reach the person.
+    deliveries: Deliveries
 
 
 def build_language_detector(content: Content) -> LanguageDetector:
@@ -97,7 +100,7 @@ async def running_assistant(
             settings.confidence_threshold,
         )
         dialogue = Dialogue(content, understanding, conversations or InMemoryConversationStore(), utc_now)
-        yield Assistant(settings, content, understanding, dialogue, url)
+        yield Assistant(settings, content, understanding, dialogue, url, Deliveries())
 
 
 async def _model(settings: Settings, content: Content) -> Path:

@@ -33,3 +33,19 @@ class InquiryRecorder(Protocol):
     """Receives every handled message; must never raise into the dialogue or delay the reply much."""
 
     async def record(self, handled: HandledMessage) -> None: ...
+
+
+@dataclass(frozen=True)
+class HandoverWait:
+    """How long one handover waited for its first staff answer; anonymous like HandledMessage."""
+
+    at: datetime
+    channel: str
+    language: str | None
+    waited_seconds: float
+
+
+class HandoverStatistics(Protocol):
+    """Receives the waiting time of each handover once staff first answer it."""
+
+    async def record_wait(self, wait: HandoverWait) -> None: ...

@@ -232,7 +232,9 @@ def report(rows: Sequence[str], args: argparse.Namespace) -> str:
         "dialogue, reply) can do; its latencies include queueing, since messages arrive faster than",
         "they are answered. \"steady\" keeps Telegram's limits (about 1 message/s per chat after a burst",
         "of 5, 30/s overall) at a rate below them: the latency a person sees. Each update is written",
-        "three times (received, claimed, handled) before and after the NLU call.",
+        "three times (received, claimed, handled) before and after the NLU call. The load generator,",
+        "the fake Bot API, the app and Rasa share the machine's CPUs, so capacity is a lower bound;",
+        "Telegram itself caps a bot at about 30 messages/s, well below it.",
         "",
     ])
 

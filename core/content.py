@@ -38,6 +38,10 @@ UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "language_switched": frozenset(),
     "choose_language": frozenset(),
     "talk_to_person": frozenset(),
+    "slow_down": frozenset(),
+    "group_not_supported": frozenset(),
+    "command_start": frozenset(),
+    "privacy_telegram": frozenset(),
 }
 
 MIN_EXAMPLES_PER_LANGUAGE = 15

@@ -1,0 +1,192 @@
+"""Run the Telegram bot inside the web app: receive, store, dispatch and answer; stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from telegram.error import InvalidToken, TelegramError
+from telegram.ext import Application, ApplicationBuilder
+
+from bot.channels.telegram.conversation import TelegramConversations
+from bot.channels.telegram.convert import CHANNEL
+from bot.channels.telegram.dispatch import UpdateDispatcher
+from bot.channels.telegram.flood import FloodGuard
+from bot.channels.telegram.limits import TelegramRateLimiter
+from bot.channels.telegram.outbound import TelegramOutbound
+from bot.channels.telegram.profile import publish_profile
+from bot.channels.telegram.receive import WebhookReceiver, checked_secret, register_webhook, stop_webhook_then_poll
+from bot.web import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE
+from core.content import Content
+from core.errors import AssistantError
+from core.settings import Settings
+from storage.telegram_groups import GroupNotices
+from storage.telegram_updates import UpdateInbox
+
+log = logging.getLogger(__name__)
+
+# Handled updates are kept (id and status only) this long, to recognise late duplicate deliveries.
+KEEP_HANDLED = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class TelegramLimits:
+    """How fast the bot sends, and how much one person may send before being asked to slow down."""
+
+    chat_burst: int = 5
+    chat_seconds_per_message: float = 1.0
+    overall_per_second: float = 30
+    group_per_minute: float = 20
+    flood_messages: int = 10
+    flood_window: float = 10.0
+
+
+@dataclass
+class _Running:
+    application: Application[Any, Any, Any, Any, Any, Any]
+    inbox: UpdateInbox
+    dispatcher: UpdateDispatcher
+    receiver: WebhookReceiver | None
+    content: Content
+
+
+class TelegramChannel:
+    """The Telegram channel of the web app; webhook mode when TELEGRAM_WEBHOOK_URL is set, else polling."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        limits: TelegramLimits = TelegramLimits(),
+        shutdown_grace: float = 5.0,
+        poll_timeout: int = 25,
+    ) -> None:
+        if not settings.telegram_bot_token:
+            raise AssistantError("TELEGRAM_BOT_TOKEN is not set")
+        self._settings = settings
+        self._token = settings.telegram_bot_token
+        self._limits = limits
+        self._grace = shutdown_grace
+        self._poll_timeout = poll_timeout
+        self._webhook_url = settings.telegram_webhook_url
+        # Without a configured secret, a fresh one is registered with setWebhook at every start.
+        self._secret = checked_secret(settings.telegram_webhook_secret or secrets.token_urlsafe(32))
+        self._running: _Running | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @property
+    def webhook_path(self) -> str | None:
+        return (urlsplit(self._webhook_url).path or "/") if self._webhook_url else None
+
+    def install(self, app: web.Application) -> None:
+        """Add the bot's lifecycle, the webhook route (webhook mode) and the start of receiving."""
+        app.cleanup_ctx.append(self._lifecycle)
+        if self.webhook_path is not None:
+            app.router.add_post(self.webhook_path, self._receive)
+        app[AFTER_LISTENING].append(self._start_receiving)
+
+    async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
+        # httpx logs every request's URL at INFO, and Bot API URLs contain the bot token.
+        logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
+        assistant, database = app[ASSISTANT], app[DATABASE]
+        application = self._build_application()
+        TelegramConversations(
+            assistant.dialogue,
+            assistant.content,
+            app[CONVERSATIONS],
+            GroupNotices(database),
+            self._settings.telegram_staff_chat_id,
+        ).install(application)
+        await _initialize(application, self._settings.telegram_api_url)
+        inbox = UpdateInbox(database)
+        guard = FloodGuard(self._limits.flood_messages, self._limits.flood_window)
+        dispatcher = UpdateDispatcher(inbox, application.process_update, application.bot, guard)
+        receiver = WebhookReceiver(self._secret, inbox, dispatcher) if self._webhook_url else None
+        assistant.deliveries.register(CHANNEL, TelegramOutbound(application.bot, app[CONVERSATIONS]))
+        try:
+            await inbox.forget_handled(datetime.now(UTC) - KEEP_HANDLED)
+            unfinished = await inbox.unfinished()
+            for stored in unfinished:
+                dispatcher.submit(stored.update_id, stored.payload)
+            if unfinished:
+                log.warning("handling %d update(s) left over from before the last stop", len(unfinished))
+            self._running = _Running(application, inbox, dispatcher, receiver, assistant.content)
+            yield
+        finally:
+            assistant.deliveries.unregister(CHANNEL)
+            self._running = None
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await dispatcher.close(self._grace)
+            await application.shutdown()
+
+    async def _start_receiving(self) -> None:
+        running = self._running
+        assert running is not None, "the Telegram channel starts receiving only after its start-up"
+        bot = running.application.bot
+        if self._webhook_url:
+            self._spawn(register_webhook(bot, self._webhook_url, self._secret))
+        else:
+            self._spawn(stop_webhook_then_poll(bot, running.inbox, running.dispatcher, self._poll_timeout))
+        self._spawn(publish_profile(bot, running.content))
+
+    async def _receive(self, request: web.Request) -> web.StreamResponse:
+        running = self._running
+        if running is None or running.receiver is None:
+            return web.Response(status=503, text="starting or stopping")
+        return await running.receiver.receive(request)
+
+    def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
+        api = self._settings.telegram_api_url
+        limits = self._limits
+        rate_limiter = TelegramRateLimiter(
+            chat_burst=limits.chat_burst,
+            chat_seconds_per_message=limits.chat_seconds_per_message,
+            overall_per_second=limits.overall_per_second,
+            group_per_minute=limits.group_per_minute,
+        )
+        return (
+            ApplicationBuilder()
+            .token(self._token)
+            .base_url(f"{api}/bot")
+            .base_file_url(f"{api}/file/bot")
+            .rate_limiter(rate_limiter)
+            .updater(None)
+            .job_queue(None)
+            .connect_timeout(5)
+            .read_timeout(15)
+            .write_timeout(15)
+            .pool_timeout(5)
+            .build()
+        )
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(self._logged(work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _logged(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.error("Telegram background work stopped: %s", type(error).__name__)
+
+
+async def _initialize(application: Application[Any, Any, Any, Any, Any, Any], api_url: str) -> None:
+    """Ask Telegram who the bot is (getMe); turn a wrong token or an unreachable API into a clear error."""
+    try:
+        await application.initialize()
+    except InvalidToken as error:
+        raise AssistantError("Telegram refuses TELEGRAM_BOT_TOKEN") from error
+    except TelegramError as error:
+        raise AssistantError(f"the Telegram Bot API at {api_url} is not reachable ({type(error).__name__})") from error

@@ -1,0 +1,247 @@
+"""Answer people on Telegram through the shared dialogue; stay quiet in groups; note who blocked us."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections import OrderedDict
+from dataclasses import replace
+from typing import Any
+
+from telegram import Bot, Update
+from telegram.constants import ChatMemberStatus, ChatType
+from telegram.error import Forbidden, TelegramError
+from telegram.ext import (
+    Application,
+    BaseHandler,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from actions.conversations import ConversationStore
+from actions.dialogue import Dialogue
+from bot.channels.telegram.convert import conversation_key, keyboard, language_hint, split_text
+from bot.channels.telegram.dispatch import FloodWarning
+from core.content import Content
+from core.messages import Message, MessageKind, Reply
+from storage.telegram_groups import GroupNotices
+
+log = logging.getLogger(__name__)
+
+Context = ContextTypes.DEFAULT_TYPE
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+# Anything a person can send that is not text: voice, photo, sticker, location, poll, ... but no
+# service message (a changed chat background is not something to answer).
+NOT_TEXT = PRIVATE & ~filters.TEXT & ~filters.StatusUpdate.ALL
+GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
+
+# Commands and the topic each one answers like a pressed button.
+COMMAND_TOPICS = {"language": "language_switch", "help": "help", "privacy": "privacy", "human": "human_handover"}
+COMMANDS = ("start", *COMMAND_TOPICS)
+# Telegram marks commands with a bot_command entity; also accept one typed or relayed without it.
+UNMARKED_COMMAND = filters.Regex(rf"^/({'|'.join(COMMANDS)})(@\w+)?\s*$")
+REMEMBERED_ALBUMS = 1024
+
+
+class TelegramConversations:
+    """The bot's handlers: commands, text, buttons and non-text messages, groups and blocking."""
+
+    def __init__(
+        self,
+        dialogue: Dialogue,
+        content: Content,
+        conversations: ConversationStore,
+        groups: GroupNotices,
+        staff_chat_id: str | None,
+    ) -> None:
+        self._dialogue = dialogue
+        self._content = content
+        self._conversations = conversations
+        self._groups = groups
+        self._staff_chat_id = staff_chat_id
+        self._albums: OrderedDict[int, str] = OrderedDict()
+
+    def handlers(self) -> list[BaseHandler[Update, Context, None]]:
+        """Return the handlers, first match wins: commands before text, private chats only."""
+        return [
+            CommandHandler(COMMANDS, self.command, filters=PRIVATE),
+            MessageHandler(PRIVATE & UNMARKED_COMMAND, self.command),
+            MessageHandler(PRIVATE & filters.TEXT, self.text),
+            MessageHandler(NOT_TEXT, self.not_text),
+            CallbackQueryHandler(self.button),
+            ChatMemberHandler(self.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+            MessageHandler(GROUPS, self.group_message),
+        ]
+
+    def install(self, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Register the handlers, the flood warning and the error handler."""
+        application.add_handlers(self.handlers())
+        application.add_handler(TypeHandler(FloodWarning, self.slow_down))
+        application.add_error_handler(self.on_error)
+
+    async def command(self, update: Update, context: Context) -> None:
+        """Answer /start with a greeting; /language, /help, /privacy and /human like their topic buttons."""
+        name = _command_name(update)
+        if name == "start":
+            await self._send(update, context.bot, await self._welcome(update))
+            return
+        reply = await self._press(update, f"topic:{COMMAND_TOPICS[name]}")
+        if name == "privacy":
+            reply = replace(reply, text=f"{reply.text}\n\n{self._content.ui_text('privacy_telegram', reply.language)}")
+        await self._send(update, context.bot, reply)
+
+    async def text(self, update: Update, context: Context) -> None:
+        """Answer a text message."""
+        assert update.effective_message is not None and update.effective_chat is not None
+        message = Message(
+            conversation_key(update.effective_chat.id),
+            text=update.effective_message.text or "",
+            language_hint=language_hint(update.effective_user),
+        )
+        await self._send(update, context.bot, await self._handle(message))
+
+    async def not_text(self, update: Update, context: Context) -> None:
+        """Answer voice, photos, stickers and the like kindly, once per album; download nothing."""
+        assert update.effective_message is not None and update.effective_chat is not None
+        album = update.effective_message.media_group_id
+        if album is not None and not self._first_of_album(update.effective_chat.id, album):
+            return
+        message = Message(
+            conversation_key(update.effective_chat.id),
+            kind=MessageKind.NON_TEXT,
+            language_hint=language_hint(update.effective_user),
+        )
+        await self._send(update, context.bot, await self._handle(message))
+
+    async def button(self, update: Update, context: Context) -> None:
+        """Acknowledge a pressed button, then answer it like the topic or language it stands for."""
+        query = update.callback_query
+        assert query is not None
+        try:
+            await query.answer()
+        except TelegramError as error:
+            # Too old to acknowledge (e.g. handled after a restart): the answer still helps.
+            log.info("button press not acknowledged (%s)", type(error).__name__)
+        if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
+            return
+        await self._send(update, context.bot, await self._press(update, query.data or ""))
+
+    async def membership(self, update: Update, context: Context) -> None:
+        """Note that a person blocked or unblocked the bot; tell a group once that we stay quiet."""
+        change = update.my_chat_member
+        assert change is not None
+        chat, status = change.chat, change.new_chat_member.status
+        if chat.type == ChatType.PRIVATE:
+            await self._set_closed(chat.id, closed=status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT))
+        elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
+            if status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
+                await self._tell_group_once(chat.id, update, context.bot)
+            elif status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+                await self._groups.forget(chat.id)
+
+    async def group_message(self, update: Update, context: Context) -> None:
+        """Stay quiet in groups, after telling each group once why."""
+        assert update.effective_chat is not None
+        await self._tell_group_once(update.effective_chat.id, update, context.bot)
+
+    async def slow_down(self, warning: FloodWarning, context: Context) -> None:
+        """Ask someone who sends too much too fast to slow down, in their language."""
+        update = warning.update
+        chat_id = private_chat_id(update)
+        state = await self._conversations.load(conversation_key(chat_id))
+        language = state.reply_language(None, self._telegram_language(update))
+        await context.bot.send_message(chat_id, self._content.ui_text("slow_down", language))
+
+    async def on_error(self, update: object, context: Context) -> None:
+        """Log a failed update without its text or who sent it; close conversations that blocked us."""
+        error = context.error
+        if isinstance(update, FloodWarning):
+            update = update.update
+        update_id = update.update_id if isinstance(update, Update) else None
+        if isinstance(error, Forbidden) and isinstance(update, Update):
+            chat = update.effective_chat
+            if (chat is None or chat.type == ChatType.PRIVATE) and (chat or update.effective_user):
+                await self._set_closed(private_chat_id(update), closed=True)
+            log.info("update %s: the person or group cannot be reached any more; not retried", update_id)
+            return
+        frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
+        # The exception's message may quote the text someone sent: log its type and where it happened.
+        log.error("update %s failed: %s\n%s", update_id, type(error).__name__, frames)
+
+    async def _welcome(self, update: Update) -> Reply:
+        """Greet in the person's Telegram language, with the topic menu and a language picker."""
+        greeting = await self._press(update, "topic:greeting")
+        picker = await self._press(update, "topic:language_switch")
+        return replace(greeting, text=f"{greeting.text}\n\n{picker.text}", buttons=greeting.buttons + picker.buttons)
+
+    async def _press(self, update: Update, payload: str) -> Reply:
+        message = Message(
+            conversation_key(private_chat_id(update)),
+            kind=MessageKind.BUTTON,
+            payload=payload,
+            language_hint=language_hint(update.effective_user),
+        )
+        return await self._handle(message)
+
+    async def _handle(self, message: Message) -> Reply:
+        state = await self._conversations.load(message.conversation)
+        if state.closed:
+            await self._conversations.save(message.conversation, replace(state, closed=False))
+        return await self._dialogue.handle(message)
+
+    async def _send(self, update: Update, bot: Bot, reply: Reply) -> None:
+        await send_reply(bot, private_chat_id(update), reply)
+
+    async def _tell_group_once(self, chat_id: int, update: Update, bot: Bot) -> None:
+        if self._staff_chat_id and str(chat_id) == self._staff_chat_id.strip():
+            return
+        if not await self._groups.first_time(chat_id):
+            return
+        language = self._telegram_language(update)
+        await bot.send_message(chat_id, self._content.ui_text("group_not_supported", language))
+
+    def _telegram_language(self, update: Update) -> str:
+        hint = language_hint(update.effective_user)
+        return hint if hint is not None and hint in self._content.languages else self._content.default_language
+
+    async def _set_closed(self, chat_id: int, closed: bool) -> None:
+        key = conversation_key(chat_id)
+        state = await self._conversations.load(key)
+        if state.closed != closed:
+            await self._conversations.save(key, replace(state, closed=closed))
+
+    def _first_of_album(self, chat_id: int, album: str) -> bool:
+        if self._albums.get(chat_id) == album:
+            return False
+        self._albums[chat_id] = album
+        self._albums.move_to_end(chat_id)
+        while len(self._albums) > REMEMBERED_ALBUMS:
+            self._albums.popitem(last=False)
+        return True
+
+
+def private_chat_id(update: Update) -> int:
+    """Return the chat to answer in; a person's private chat has their user id."""
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    assert update.effective_user is not None, "an update to answer comes from a person"
+    return update.effective_user.id
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Send a reply as plain text (no parse mode, nothing to escape), split to Telegram's length, buttons last."""
+    parts = split_text(reply.text)
+    for number, part in enumerate(parts, 1):
+        markup = keyboard(reply.buttons) if number == len(parts) else None
+        await bot.send_message(chat_id, part, reply_markup=markup)
+
+
+def _command_name(update: Update) -> str:
+    assert update.effective_message is not None and update.effective_message.text is not None
+    return update.effective_message.text.split()[0].lstrip("/").split("@")[0].lower()

@@ -1,0 +1,54 @@
+"""Notice someone sending far too much, far too fast: tell them once, skip the rest, slow nobody else."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Hashable
+from enum import StrEnum
+
+
+class Admission(StrEnum):
+    """What to do with one incoming message."""
+
+    ANSWER = "answer"
+    SLOW_DOWN = "slow_down"
+    SKIP = "skip"
+
+
+class FloodGuard:
+    """Allow `max_messages` per `window` seconds per sender; beyond, one "slow down", then silence."""
+
+    def __init__(
+        self, max_messages: int = 10, window: float = 10.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._max = max_messages
+        self._window = window
+        self._clock = clock
+        self._arrivals: dict[Hashable, deque[float]] = {}
+        self._warned: set[Hashable] = set()
+
+    def admit(self, sender: Hashable) -> Admission:
+        """Count a message from `sender` as it arrives and say whether to answer it."""
+        now = self._clock()
+        if len(self._arrivals) > 4096:
+            self._forget_quiet(now)
+        arrivals = self._arrivals.setdefault(sender, deque(maxlen=self._max))
+        while arrivals and arrivals[0] <= now - self._window:
+            arrivals.popleft()
+        flooding = len(arrivals) >= self._max
+        # Skipped messages count too: whoever keeps sending stays slowed down.
+        arrivals.append(now)
+        if not flooding:
+            self._warned.discard(sender)
+            return Admission.ANSWER
+        if sender in self._warned:
+            return Admission.SKIP
+        self._warned.add(sender)
+        return Admission.SLOW_DOWN
+
+    def _forget_quiet(self, now: float) -> None:
+        for sender, arrivals in list(self._arrivals.items()):
+            if not arrivals or arrivals[-1] <= now - self._window:
+                del self._arrivals[sender]
+                self._warned.discard(sender)

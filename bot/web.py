@@ -1,0 +1,118 @@
+"""The app's one aiohttp web application: shared resources, channel routes, and serving it."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from typing import Protocol
+
+from aiohttp import web
+
+from actions.conversations import ConversationStore, InMemoryConversationStore
+from bot.app import Assistant, running_assistant
+from core.settings import Settings
+from storage.db import Database, open_database
+
+ListeningHook = Callable[[], Awaitable[None]]
+AssistantFactory = Callable[[Settings, ConversationStore], AbstractAsyncContextManager[Assistant]]
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE = web.AppKey("database", Database)
+CONVERSATIONS = web.AppKey[ConversationStore]("conversations")
+ASSISTANT = web.AppKey("assistant", Assistant)
+# Run once the server accepts connections, e.g. to tell Telegram where the webhook is.
+AFTER_LISTENING = web.AppKey[list[ListeningHook]]("after_listening")
+_ASSISTANT_FACTORY = web.AppKey[AssistantFactory]("assistant_factory")
+
+
+class WebChannel(Protocol):
+    """A channel that lives in the web app: it adds routes, a cleanup context and listening hooks."""
+
+    def install(self, app: web.Application) -> None: ...
+
+
+def create_app(
+    settings: Settings,
+    channels: Sequence[WebChannel] = (),
+    assistant_factory: AssistantFactory = running_assistant,
+) -> web.Application:
+    """Build the web application: database, assistant and conversations first, then the channels."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[_ASSISTANT_FACTORY] = assistant_factory
+    app[AFTER_LISTENING] = []
+    app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_assistant)
+    for channel in channels:
+        channel.install(app)
+    return app
+
+
+def default_channels(settings: Settings) -> list[WebChannel]:
+    """Return the channels the settings switch on."""
+    channels: list[WebChannel] = []
+    if settings.telegram_bot_token:
+        from bot.channels.telegram import TelegramChannel
+
+        channels.append(TelegramChannel(settings))
+    return channels
+
+
+@asynccontextmanager
+async def listening(app: web.Application, host: str, port: int) -> AsyncIterator[int]:
+    """Start `app`, serve it on host:port for the duration of the block, and yield the bound port."""
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    try:
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        bound = _bound_port(site, port)
+        for hook in app[AFTER_LISTENING]:
+            await hook()
+        yield bound
+    finally:
+        await runner.cleanup()
+
+
+async def serve(
+    settings: Settings,
+    channels: Sequence[WebChannel] | None = None,
+    ready: Callable[[int], None] | None = None,
+) -> None:
+    """Serve the web app and the channels until SIGINT or SIGTERM, then stop cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        app = create_app(settings, default_channels(settings) if channels is None else channels)
+        async with listening(app, settings.http_host, settings.http_port) as port:
+            if ready is not None:
+                ready(port)
+            await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with suppress(Exception):
+                loop.remove_signal_handler(signum)
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    async with open_database(app[SETTINGS].database_url) as database:
+        app[DATABASE] = database
+        yield
+
+
+async def _assistant(app: web.Application) -> AsyncIterator[None]:
+    conversations = InMemoryConversationStore()
+    async with app[_ASSISTANT_FACTORY](app[SETTINGS], conversations) as assistant:
+        app[CONVERSATIONS] = conversations
+        app[ASSISTANT] = assistant
+        yield
+
+
+def _bound_port(site: web.TCPSite, requested: int) -> int:
+    server = site._server  # aiohttp keeps the listening sockets here; needed when port 0 was asked for
+    sockets = getattr(server, "sockets", None) or []
+    return int(sockets[0].getsockname()[1]) if sockets else requested

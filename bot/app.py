@@ -24,21 +24,37 @@ from nlu.language import OTHER_LATIN_LANGUAGES, LanguageDetector, LinguaDetector
 from nlu.server import RasaServer
 from nlu.training import current_model, train
 from nlu.understanding import MessageUnderstanding
+from storage.db import Database, open_database
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Understanding:
+    """The content and the understanding of messages (language detection and the NLU server)."""
+
+    content: Content
+    understanding: MessageUnderstanding
+    nlu_url: str
+
+
+@dataclass(frozen=True)
 class Assistant:
-    """The running assistant: content, understanding and dialogue, ready for any channel."""
+    """The running assistant: content, understanding, dialogue and storage, ready for any channel."""
 
     settings: Settings
     content: Content
     understanding: MessageUnderstanding
     dialogue: Dialogue
     nlu_url: str
+    database: Database
+    conversations: ConversationStore
     # Channels register here so replies written later (by staff) reach the person.
     deliveries: Deliveries
+
+    @property
+    def runtime(self) -> Understanding:
+        return Understanding(self.content, self.understanding, self.nlu_url)
 
 
 def build_language_detector(content: Content) -> LanguageDetector:
@@ -87,10 +103,8 @@ async def nlu_endpoint(
 
 
 @asynccontextmanager
-async def running_assistant(
-    settings: Settings, conversations: ConversationStore | None = None
-) -> AsyncIterator[Assistant]:
-    """Build the assistant, with its NLU server and HTTP session, and close them afterwards."""
+async def running_understanding(settings: Settings) -> AsyncIterator[Understanding]:
+    """Load the content and reach (or start) the NLU server over one HTTP session; close both after."""
     content = load_content(settings.data_dir)
     detector = build_language_detector(content)
     async with aiohttp.ClientSession() as session, nlu_endpoint(settings, content, session) as (url, token):
@@ -99,8 +113,43 @@ async def running_assistant(
             RasaNluClient(session, url, token, settings.nlu_timeout),
             settings.confidence_threshold,
         )
-        dialogue = Dialogue(content, understanding, conversations or InMemoryConversationStore(), utc_now)
-        yield Assistant(settings, content, understanding, dialogue, url, Deliveries())
+        yield Understanding(content, understanding, url)
+
+
+def assemble(
+    runtime: Understanding,
+    settings: Settings,
+    database: Database,
+    conversations: ConversationStore | None = None,
+) -> Assistant:
+    """Wire the dialogue and everything it reports to around a running understanding and database."""
+    conversations = conversations or InMemoryConversationStore()
+    dialogue = Dialogue(runtime.content, runtime.understanding, conversations, utc_now)
+    return Assistant(
+        settings=settings,
+        content=runtime.content,
+        understanding=runtime.understanding,
+        dialogue=dialogue,
+        nlu_url=runtime.nlu_url,
+        database=database,
+        conversations=conversations,
+        deliveries=Deliveries(),
+    )
+
+
+@asynccontextmanager
+async def running_assistant(
+    settings: Settings,
+    database: Database | None = None,
+    conversations: ConversationStore | None = None,
+) -> AsyncIterator[Assistant]:
+    """Build the whole assistant; open the settings' database unless one is given."""
+    async with running_understanding(settings) as runtime:
+        if database is not None:
+            yield assemble(runtime, settings, database, conversations)
+            return
+        async with open_database(settings.database_url) as opened:
+            yield assemble(runtime, settings, opened, conversations)
 
 
 async def _model(settings: Settings, content: Content) -> Path:

@@ -122,9 +122,9 @@ def _run_parse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _parse_lines(settings: Settings, source: TextIO, sink: TextIO) -> int:
-    from bot.app import running_assistant
+    from bot.app import running_understanding
 
-    async with running_assistant(settings) as assistant:
+    async with running_understanding(settings) as assistant:
         loop = asyncio.get_running_loop()
         while line := await loop.run_in_executor(None, source.readline):
             if not line.strip():

@@ -16,7 +16,7 @@ from core.settings import Settings
 from storage.db import Database, open_database
 
 ListeningHook = Callable[[], Awaitable[None]]
-AssistantFactory = Callable[[Settings, ConversationStore], AbstractAsyncContextManager[Assistant]]
+AssistantFactory = Callable[[Settings, Database, ConversationStore], AbstractAsyncContextManager[Assistant]]
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
@@ -106,7 +106,7 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 async def _assistant(app: web.Application) -> AsyncIterator[None]:
     conversations = InMemoryConversationStore()
-    async with app[_ASSISTANT_FACTORY](app[SETTINGS], conversations) as assistant:
+    async with app[_ASSISTANT_FACTORY](app[SETTINGS], app[DATABASE], conversations) as assistant:
         app[CONVERSATIONS] = conversations
         app[ASSISTANT] = assistant
         yield

@@ -146,10 +146,10 @@ def _rows(table: dict[str, list[int]]) -> Iterable[str]:
 
 async def run_evaluation(settings: Settings, sets: Sequence[Path], output: Path | None) -> int:
     """Evaluate the current model on each labelled set, print the report and optionally write it."""
-    from bot.app import running_assistant
+    from bot.app import running_understanding
 
     sections = []
-    async with running_assistant(settings) as assistant:
+    async with running_understanding(settings) as assistant:
         trained = trained_texts(assistant.content)
         for path in sets:
             result = await evaluate(assistant.understanding, load_labelled(path), trained)

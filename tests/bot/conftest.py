@@ -12,11 +12,11 @@ import pytest
 from aiohttp import web
 
 from actions.conversations import ConversationStore
-from actions.dialogue import Dialogue
-from bot.app import Assistant, running_assistant, utc_now
+from bot.app import Assistant, assemble, running_assistant
 from bot.channels.telegram import TelegramChannel, TelegramLimits
 from bot.web import CONVERSATIONS, DATABASE, AssistantFactory, create_app, listening
 from core.settings import Settings
+from storage.db import Database
 from storage.telegram_updates import UpdateInbox
 from tests.conftest import FAKE_RULES
 from tests.fakes.nlu import FakeNlu, serve_fake_nlu
@@ -61,8 +61,10 @@ def reusing(assistant: Assistant) -> AssistantFactory:
     """Build each app's dialogue on an assistant that is already running (content, NLU client)."""
 
     @asynccontextmanager
-    async def factory(settings: Settings, conversations: ConversationStore) -> AsyncIterator[Assistant]:
-        yield replace(assistant, dialogue=Dialogue(assistant.content, assistant.understanding, conversations, utc_now))
+    async def factory(
+        settings: Settings, database: Database, conversations: ConversationStore
+    ) -> AsyncIterator[Assistant]:
+        yield assemble(assistant.runtime, settings, database, conversations)
 
     return factory
 

@@ -11,6 +11,7 @@ from typing import Protocol
 from aiohttp import web
 
 from actions.conversations import ConversationStore, InMemoryConversationStore
+from accounts.web import install_accounts
 from bot.app import Assistant, running_assistant
 from core.settings import Settings
 from storage.db import Database, open_database
@@ -45,6 +46,7 @@ def create_app(
     app[AFTER_LISTENING] = []
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_assistant)
+    install_accounts(app, DATABASE)
     for channel in channels:
         channel.install(app)
     return app

@@ -158,13 +158,14 @@ class LanguageDetector:
         """Return, per candidate, how typical the words are of that language's examples (0..1)."""
         if not self._vocabulary or not words:
             return {}
-        totals: Counter[str] = Counter()
+        totals = dict.fromkeys(candidates, 0.0)
         for word in words:
             uses = self._vocabulary.get(word.casefold())
             seen = sum(uses.get(code, 0) for code in candidates) if uses else 0
+            if not uses or not seen:
+                continue
             for code in candidates:
-                if uses and seen:
-                    totals[code] += uses.get(code, 0) / seen
+                totals[code] += uses.get(code, 0) / seen
         return {code: totals[code] / len(words) for code in candidates}
 
 

@@ -33,11 +33,12 @@ class FakeNlu:
             return web.json_response({"error": "unauthorised"}, status=401)
         if not self.available:
             return web.json_response({"error": "down"}, status=503)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        self.requests += 1
+        # Note the text on arrival, so a test can act while the answer is still delayed.
         text = str((await request.json())["text"])
         self.texts.append(text)
+        self.requests += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
         ranking = self.classify(text)
         return web.json_response({"text": text, "intent": ranking[0], "intent_ranking": ranking, "entities": []})
 

@@ -14,7 +14,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.schema import CreateSchema
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
@@ -56,11 +55,10 @@ class Database:
     schema: str | None = None
 
     async def create_tables(self) -> None:
-        """Create missing tables (and the schema, when one is set)."""
-        async with self.engine.begin() as connection:
-            if self.schema:
-                await connection.execute(CreateSchema(self.schema, if_not_exists=True))
-            await connection.run_sync(Base.metadata.create_all)
+        """Bring the tables (and the schema, when one is set) up to date with the migrations."""
+        from storage.migrate import upgrade  # imports every model; not needed to merely connect
+
+        await upgrade(self)
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -84,7 +82,7 @@ def connect(url: str, schema: str | None = None) -> Database:
 
 @asynccontextmanager
 async def open_database(url: str, schema: str | None = None) -> AsyncIterator[Database]:
-    """Connect, create missing tables, and dispose of the engine afterwards."""
+    """Connect, apply the migrations (storage/migrations), and dispose of the engine afterwards."""
     database = connect(url, schema)
     try:
         await database.create_tables()

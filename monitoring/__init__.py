@@ -1,0 +1,1 @@
+"""Anonymous inquiry statistics: recording, pre-aggregation, small-count protection, dashboard, reports."""

@@ -1,0 +1,401 @@
+"""The dashboard's and the reports' charts, drawn from protected tables (hidden counts stay hidden)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from monitoring.analysis import Estimate, Grid, share
+from monitoring.figures import (
+    GRID,
+    HIDDEN_FILL,
+    INK,
+    MUTED,
+    PALETTE,
+    Dot,
+    Figure,
+    Line,
+    Path,
+    Rect,
+    Shape,
+    Text,
+    text_width,
+)
+from monitoring.labels import WEEKDAY_SHORT, number, percent
+
+WIDTH = 880.0
+_LEFT, _RIGHT, _BOTTOM = 64.0, 16.0, 46.0
+_SMALL = 10.0
+# Shown series at most; the rest is drawn as "weitere".
+_SERIES = 7
+
+
+def topics_by_week(grid: Grid, width: float = WIDTH) -> Figure:
+    """Stacked bars: inquiries per week, the most asked topics in colour, hidden counts in grey."""
+    title = "Anfragen je Woche nach Thema"
+    top = _top_columns(grid, _SERIES)
+    names = [grid.columns[c] for c in top]
+    stacks: list[list[float]] = []
+    for row in grid.cells:
+        visible = [cell.value or 0 for cell in row]
+        stacks.append([float(visible[c]) for c in top] + [float(sum(visible) - sum(visible[c] for c in top))])
+    series = [*names, "weitere Themen"]
+    colours = [*PALETTE[: len(names)], PALETTE[-1]]
+    figure = _stacked(title, grid, stacks, series, colours, "Anfragen", width)
+    leaders = ", ".join(f"{grid.columns[c]} ({grid.column_totals[c].text()})" for c in top[:3]) if grid.column_totals else ""
+    description = (
+        f"Gestapelte Säulen, eine je Woche von {grid.rows[0]} bis {grid.rows[-1]}. "
+        f"Anfragen insgesamt: {_text(grid.total)}. Am häufigsten: {leaders or 'keine'}. "
+        "Grau: Anzahlen unter der Mindestgröße, aus Datenschutzgründen ausgeblendet."
+        if grid.rows
+        else "Keine Wochen im Zeitraum."
+    )
+    return Figure(figure.width, figure.height, title, description, figure.shapes)
+
+
+def languages_by_week(grid: Grid, width: float = WIDTH) -> Figure:
+    """Lines: inquiries per week in each language; a gap where a count is hidden."""
+    title = "Sprachen im Zeitverlauf (Anfragen je Woche)"
+    top = _top_columns(grid, _SERIES + 1)
+    series = [(grid.columns[c], PALETTE[i % len(PALETTE)], [row[c].value for row in grid.cells]) for i, c in enumerate(top)]
+    height = 320.0
+    top_margin = _legend_height([name for name, _, _ in series], width)
+    plot = (_LEFT, top_margin, width - _LEFT - _RIGHT, height - top_margin - _BOTTOM)
+    highest = max((v for _, _, values in series for v in values if v is not None), default=0)
+    shapes: list[Shape] = [*_legend([(name, colour) for name, colour, _ in series], width)]
+    scale = _y_axis(shapes, plot, highest, "Anfragen")
+    step = plot[2] / max(len(grid.rows), 1)
+    _x_labels(shapes, plot, grid.rows, step)
+    for name, colour, values in series:
+        run: list[tuple[float, float]] = []
+        for i, value in enumerate([*values, None]):
+            if value is None:
+                if len(run) > 1:
+                    shapes.append(Path(tuple(run), colour))
+                for x, y in run if len(run) == 1 else ():
+                    shapes.append(Dot(x, y, 2.5, colour))
+                run = []
+                continue
+            point = (plot[0] + step * (i + 0.5), scale(value))
+            run.append(point)
+            shapes.append(Dot(*point, 1.8, colour, f"{name}, {grid.rows[i]}: {number(value)}"))
+    totals = ", ".join(f"{grid.columns[c]} {grid.column_totals[c].text()}" for c in top) if grid.column_totals else ""
+    description = (
+        f"Linien, eine je Sprache, Anfragen je Woche von {grid.rows[0]} bis {grid.rows[-1]}. "
+        f"Summen im Zeitraum: {totals}. Lücken: Anzahl unter der Mindestgröße, ausgeblendet."
+        if grid.rows
+        else "Keine Wochen im Zeitraum."
+    )
+    return Figure(width, height, title, description, tuple(shapes))
+
+
+def unmet_by_topic_and_language(missed: Grid, asked: Grid, width: float = WIDTH) -> Figure:
+    """Heat table: share of inquiries not (surely) understood, per topic and language, with totals."""
+    title = "Ungedeckter Bedarf: Anteil nicht (sicher) verstandener Anfragen je Thema und Sprache"
+    rows = [r for r, total in enumerate(asked.row_totals or ()) if total.high > 0]
+    columns = [*asked.columns, "alle"]
+    label_width = 250.0
+    cell_w = min(70.0, (width - label_width - _RIGHT) / max(len(columns), 1))
+    cell_h = 22.0
+    top = 40.0
+    height = top + cell_h * (len(rows) + 1) + 48
+    shapes: list[Shape] = []
+    for c, name in enumerate(columns):
+        shapes.append(Text(label_width + cell_w * (c + 0.5), top - 8, _short(name, cell_w), _SMALL, "middle", MUTED, c == len(columns) - 1))
+    worst: list[tuple[float, str]] = []
+    lines = [(asked.rows[r], missed.cells[r], asked.cells[r], missed.row_totals, asked.row_totals, r) for r in rows]
+    for i, (name, parts, wholes, part_totals, whole_totals, r) in enumerate(lines):
+        y = top + cell_h * i
+        shapes.append(Text(label_width - 8, y + cell_h * 0.68, _short(name, label_width - 12, 11), 11, "end"))
+        pairs = [*zip(parts, wholes, strict=True), ((part_totals or ())[r], (whole_totals or ())[r])]
+        for c, (part, whole) in enumerate(pairs):
+            _share_cell(shapes, label_width + cell_w * c, y, cell_w, cell_h, part, whole, f"{name}, {columns[c]}", worst)
+    y = top + cell_h * len(rows) + 4
+    shapes.append(Text(label_width - 8, y + cell_h * 0.68, "alle Themen", 11, "end", INK, True))
+    totals = [*zip(missed.column_totals or (), asked.column_totals or (), strict=True)]
+    if missed.total is not None and asked.total is not None:
+        totals.append((missed.total, asked.total))
+    for c, (part, whole) in enumerate(totals):
+        _share_cell(shapes, label_width + cell_w * c, y, cell_w, cell_h, part, whole, f"alle Themen, {columns[c]}", [])
+    _scale_legend(shapes, label_width, height - 16, "0 %", "50 % und mehr")
+    worst.sort(reverse=True)
+    overall = share(missed.total, asked.total) if missed.total and asked.total else None
+    description = (
+        "Tabelle als Farbfläche: Zeilen Themen, Spalten Sprachen; je dunkler, desto größer der Anteil der Anfragen, "
+        "die der Assistent nicht oder nur mit Rückfrage verstand"
+        + (f" (insgesamt {percent(overall)})" if overall is not None else "")
+        + ". Höchste Anteile: "
+        + ("; ".join(text for _, text in worst[:3]) or "keine ausweisbar")
+        + ". Graue Felder: zu wenige Anfragen, ausgeblendet."
+    )
+    return Figure(width, height, title, description, tuple(shapes))
+
+
+def _share_cell(
+    shapes: list[Shape], x: float, y: float, w: float, h: float, part: Estimate, whole: Estimate, name: str, worst: list[tuple[float, str]]
+) -> None:
+    ratio = share(part, whole)
+    if ratio is None:
+        mark = "–" if whole.exact and whole.value == 0 else (whole.text() if not whole.exact else part.text())
+        shapes.append(Rect(x + 1, y + 1, w - 2, h - 2, "#F3F4F6", label=f"{name}: {mark}"))
+        shapes.append(Text(x + w / 2, y + h * 0.68, mark, _SMALL, "middle", MUTED))
+        return
+    label = f"{name}: {percent(ratio)} von {number(whole.value or 0)}"
+    shapes.append(Rect(x + 1, y + 1, w - 2, h - 2, _sequential(ratio / 0.5), label=label))
+    shapes.append(Text(x + w / 2, y + h * 0.68, f"{ratio * 100:.0f} %", _SMALL, "middle", _ink_on(ratio / 0.5)))
+    if (whole.value or 0) >= 20:
+        worst.append((ratio, f"{name} ({percent(ratio)})"))
+
+
+def demand_by_hour(grid: Grid, open_cells: set[tuple[int, int]], width: float = WIDTH) -> Figure:
+    """Heat map: inquiries per weekday and hour; the office hours are outlined."""
+    title = "Wann gefragt wird: Anfragen nach Wochentag und Uhrzeit"
+    label_w, top = 40.0, 34.0
+    cell_w = (width - label_w - _RIGHT) / 24
+    cell_h = 26.0
+    height = top + cell_h * 7 + 52
+    highest = max((cell.value or 0 for row in grid.cells for cell in row), default=0)
+    shapes: list[Shape] = []
+    for hour in range(24):
+        shapes.append(Text(label_w + cell_w * (hour + 0.5), top - 8, f"{hour:02d}", _SMALL, "middle", MUTED))
+    for day, row in enumerate(grid.cells):
+        y = top + cell_h * day
+        shapes.append(Text(label_w - 8, y + cell_h * 0.65, WEEKDAY_SHORT[day], 11, "end"))
+        for hour, cell in enumerate(row):
+            x = label_w + cell_w * hour
+            name = f"{grid.rows[day]}, {hour:02d}–{(hour + 1) % 24:02d} Uhr"
+            if cell.value is None:
+                shapes.append(Rect(x + 1, y + 1, cell_w - 2, cell_h - 2, "#F3F4F6", label=f"{name}: {cell.text()}"))
+                shapes.append(Text(x + cell_w / 2, y + cell_h * 0.65, cell.text(), 8, "middle", MUTED))
+            else:
+                level = cell.value / highest if highest else 0.0
+                shapes.append(Rect(x + 1, y + 1, cell_w - 2, cell_h - 2, _sequential(level), label=f"{name}: {number(cell.value)}"))
+    for day, hour in sorted(open_cells):
+        shapes.append(Rect(label_w + cell_w * hour, top + cell_h * day, cell_w, cell_h, "none", "#D55E00", 2.5))
+    legend_y = top + cell_h * 7 + 22
+    _scale_legend(shapes, label_w, legend_y, "wenige", "viele Anfragen")
+    shapes.append(Rect(label_w + 330, legend_y - 10, 16, 12, "none", "#D55E00", 2.5))
+    shapes.append(Text(label_w + 352, legend_y, "Sprechzeiten des Büros", _SMALL, "start", MUTED))
+    outside = [(cell.value or 0, f"{grid.rows[d]} {h:02d} Uhr") for d, row in enumerate(grid.cells) for h, cell in enumerate(row) if (d, h) not in open_cells]
+    outside.sort(reverse=True)
+    description = (
+        "Farbfläche mit 7 Zeilen (Montag bis Sonntag) und 24 Spalten (Stunden); je dunkler, desto mehr Anfragen. "
+        "Die Sprechzeiten sind umrandet. Meiste Anfragen außerhalb der Sprechzeiten: "
+        + ", ".join(name for value, name in outside[:3] if value)
+        + "."
+    )
+    return Figure(width, height, title, description, tuple(shapes))
+
+
+def handovers_by_week(grid: Grid, width: float = WIDTH) -> Figure:
+    """Grouped bars: per week, how many asked for a person and how many messages went to staff."""
+    title = "Übergaben an Mitarbeitende je Woche"
+    height = 300.0
+    names = list(grid.columns)
+    top_margin = _legend_height([*names, "ausgeblendet"], width)
+    plot = (_LEFT, top_margin, width - _LEFT - _RIGHT, height - top_margin - _BOTTOM)
+    highest = max((cell.value if cell.value is not None else min(cell.high, cell.low + 4 * cell.k) for row in grid.cells for cell in row), default=0)
+    shapes: list[Shape] = [*_legend([*zip(names, PALETTE, strict=False), ("ausgeblendet", HIDDEN_FILL)], width)]
+    scale = _y_axis(shapes, plot, highest, "Anzahl")
+    step = plot[2] / max(len(grid.rows), 1)
+    _x_labels(shapes, plot, grid.rows, step)
+    bar = step * 0.8 / max(len(names), 1)
+    for i, row in enumerate(grid.cells):
+        for s, cell in enumerate(row):
+            x = plot[0] + step * i + step * 0.1 + bar * s
+            if cell.value is None:
+                _hidden_bar(shapes, scale, x, bar, plot[1] + plot[3], cell, f"{grid.rows[i]}, {names[s]}")
+                continue
+            y = scale(cell.value)
+            shapes.append(Rect(x, y, bar, plot[1] + plot[3] - y, PALETTE[s], label=f"{grid.rows[i]}, {names[s]}: {number(cell.value)}"))
+    totals = ", ".join(f"{name}: {total.text()}" for name, total in zip(names, grid.column_totals or (), strict=False))
+    description = (
+        f"Säulen je Woche für {', '.join(names)}. Summen im Zeitraum: {totals}. "
+        "Grau: ausgeblendete Anzahl; der Strich zeigt, zwischen welchen Werten sie liegt."
+    )
+    return Figure(width, height, title, description, tuple(shapes))
+
+
+def waiting_times(grid: Grid, width: float = WIDTH) -> Figure:
+    """Horizontal bars: how long people waited for the first answer of staff."""
+    title = "Wartezeit bis zur ersten Antwort von Mitarbeitenden"
+    label_w, top, bar_h = 130.0, 14.0, 22.0
+    height = top + bar_h * len(grid.rows) + 20
+    highest = max((row[0].value or 0 for row in grid.cells), default=0)
+    shapes: list[Shape] = []
+    span = width - label_w - 120
+    for i, row in enumerate(grid.cells):
+        y = top + bar_h * i
+        cell = row[0]
+        shapes.append(Text(label_w - 8, y + bar_h * 0.65, grid.rows[i], 11, "end"))
+        length = span * (cell.value or 0) / highest if highest and cell.value else 0.0
+        fill = PALETTE[0] if cell.value is not None else HIDDEN_FILL
+        shapes.append(Rect(label_w, y + 3, max(length, 3.0), bar_h - 6, fill, label=f"{grid.rows[i]}: {cell.text()}"))
+        shapes.append(Text(label_w + max(length, 3.0) + 6, y + bar_h * 0.65, cell.text(), 11, "start", MUTED))
+    description = "Balken je Wartezeit-Klasse: " + ", ".join(f"{grid.rows[i]} {row[0].text()}" for i, row in enumerate(grid.cells)) + "."
+    return Figure(width, height, title, description, tuple(shapes))
+
+
+# Building blocks.
+
+
+def _stacked(
+    title: str, grid: Grid, stacks: list[list[float]], series: list[str], colours: list[str], unit: str, width: float
+) -> Figure:
+    height = 340.0
+    top_margin = _legend_height([*series, "ausgeblendet"], width)
+    plot = (_LEFT, top_margin, width - _LEFT - _RIGHT, height - top_margin - _BOTTOM)
+    totals = list(grid.row_totals or ())
+    highest = max((t.value or 0 for t in totals), default=0)
+    shapes: list[Shape] = [*_legend([*zip(series, colours, strict=True), ("ausgeblendet", HIDDEN_FILL)], width)]
+    scale = _y_axis(shapes, plot, highest, unit)
+    step = plot[2] / max(len(grid.rows), 1)
+    _x_labels(shapes, plot, grid.rows, step)
+    base_y = plot[1] + plot[3]
+    for i, stack in enumerate(stacks):
+        x = plot[0] + step * i + step * 0.12
+        bar = step * 0.76
+        total = totals[i] if i < len(totals) else None
+        if total is None or total.value is None:
+            shapes.append(Text(x + bar / 2, base_y - 4, total.text() if total else "", 8, "middle", MUTED))
+            continue
+        cumulative = 0.0
+        for value, colour, name in zip([*stack, total.value - sum(stack)], [*colours, HIDDEN_FILL], [*series, "ausgeblendet"], strict=True):
+            if value <= 0:
+                continue
+            bottom, top = scale(cumulative), scale(cumulative + value)
+            shapes.append(Rect(x, top, bar, bottom - top, colour, label=f"{grid.rows[i]}, {name}: {number(int(value))}"))
+            cumulative += value
+    return Figure(width, height, title, "", tuple(shapes))
+
+
+def _hidden_bar(shapes: list[Shape], scale: _Scale, x: float, width: float, base: float, cell: Estimate, name: str) -> None:
+    """Draw a hidden count as a grey bar up to what it is at least, and a whisker up to what it is at most."""
+    low_y = scale(cell.low)
+    shapes.append(Rect(x, min(low_y, base - 3), width, max(base - low_y, 3), HIDDEN_FILL, "#9AA3AD", 0.8, True, f"{name}: {cell.text()}"))
+    high = min(cell.high, scale.highest)
+    if high > cell.low:
+        middle = x + width / 2
+        shapes.append(Line(middle, low_y, middle, scale(high), "#9AA3AD", 1.2))
+        shapes.append(Line(middle - width / 4, scale(high), middle + width / 4, scale(high), "#9AA3AD", 1.2))
+
+
+class _Scale:
+    """Map counts to y coordinates of a plot area."""
+
+    def __init__(self, top: float, height: float, highest: float) -> None:
+        self.top, self.height, self.highest = top, height, max(highest, 1.0)
+
+    def __call__(self, value: float) -> float:
+        return self.top + self.height * (1 - value / self.highest)
+
+
+def _y_axis(shapes: list[Shape], plot: tuple[float, float, float, float], highest: float, unit: str) -> _Scale:
+    x, y, width, height = plot
+    tick = _nice_step(highest)
+    top_value = max(tick * math.ceil(highest / tick), tick)
+    scale = _Scale(y, height, top_value)
+    value = 0.0
+    while value <= top_value + 1e-9:
+        ty = scale(value)
+        shapes.append(Line(x, ty, x + width, ty, GRID))
+        shapes.append(Text(x - 6, ty + 4, number(int(value)), _SMALL, "end", MUTED))
+        value += tick
+    shapes.append(Text(12, y + height / 2, unit, _SMALL, "middle", MUTED, rotate=-90))
+    shapes.append(Line(x, y + height, x + width, y + height, INK))
+    return scale
+
+
+def _x_labels(shapes: list[Shape], plot: tuple[float, float, float, float], labels: Sequence[str], step: float) -> None:
+    x, y, _, height = plot
+    widest = max((text_width(label, _SMALL) for label in labels), default=0.0)
+    every = max(1, math.ceil((widest + 6) / max(step, 1e-9)))
+    for i, label in enumerate(labels):
+        if i % every == 0:
+            shapes.append(Text(x + step * (i + 0.5), y + height + 16, label, _SMALL, "middle", MUTED))
+
+
+def _legend_rows(names: Sequence[str], width: float) -> list[list[tuple[int, float]]]:
+    rows: list[list[tuple[int, float]]] = [[]]
+    x = _LEFT
+    for i, name in enumerate(names):
+        item = 18 + text_width(name, _SMALL) + 16
+        if x + item > width - _RIGHT and rows[-1]:
+            rows.append([])
+            x = _LEFT
+        rows[-1].append((i, x))
+        x += item
+    return rows
+
+
+def _legend_height(names: Sequence[str], width: float) -> float:
+    return 16.0 + 18.0 * len(_legend_rows(names, width)) + 8.0
+
+
+def _legend(entries: Sequence[tuple[str, str]], width: float) -> list[Shape]:
+    shapes: list[Shape] = []
+    for r, row in enumerate(_legend_rows([name for name, _ in entries], width)):
+        y = 14.0 + 18.0 * r
+        for i, x in row:
+            name, colour = entries[i]
+            shapes.append(Rect(x, y - 9, 12, 12, colour))
+            shapes.append(Text(x + 18, y + 1, name, _SMALL, "start", INK))
+    return shapes
+
+
+def _scale_legend(shapes: list[Shape], x: float, y: float, low: str, high: str) -> None:
+    shapes.append(Text(x, y, low, _SMALL, "start", MUTED))
+    start = x + text_width(low, _SMALL) + 8
+    for i in range(10):
+        shapes.append(Rect(start + i * 16, y - 10, 16, 12, _sequential(i / 9)))
+    shapes.append(Text(start + 168, y, high, _SMALL, "start", MUTED))
+
+
+def _top_columns(grid: Grid, count: int) -> list[int]:
+    """Return the columns with the largest published totals (hidden ones last), at most `count`."""
+    totals = grid.column_totals or tuple(Estimate(0, 0, 5) for _ in grid.columns)
+    ranked = sorted(range(len(grid.columns)), key=lambda c: -_shown(totals[c]))
+    return [c for c in ranked[:count] if (totals[c].value or 0) > 0]
+
+
+def _shown(estimate: Estimate) -> int:
+    return estimate.value if estimate.value is not None else -1
+
+
+def _nice_step(highest: float) -> float:
+    if highest <= 0:
+        return 1.0
+    rough = highest / 5
+    magnitude = float(10 ** math.floor(math.log10(rough)))
+    for factor in (1, 2, 2.5, 5, 10):
+        if rough <= factor * magnitude:
+            return max(1.0, factor * magnitude)
+    return 10 * magnitude
+
+
+_RAMP = ((247, 251, 255), (198, 219, 239), (107, 174, 214), (33, 113, 181), (8, 48, 107))
+
+
+def _sequential(level: float) -> str:
+    """Return a colour from light to dark blue for a level from 0 to 1."""
+    level = min(max(level, 0.0), 1.0) * (len(_RAMP) - 1)
+    low = int(level)
+    high = min(low + 1, len(_RAMP) - 1)
+    t = level - low
+    r, g, b = (round(a + (b - a) * t) for a, b in zip(_RAMP[low], _RAMP[high], strict=True))
+    return f"#{r:02X}{g:02X}{b:02X}"
+
+
+def _ink_on(level: float) -> str:
+    return "#FFFFFF" if level > 0.55 else INK
+
+
+def _short(text: str, width: float, size: float = _SMALL) -> str:
+    if text_width(text, size) <= width:
+        return text
+    keep = max(3, int(width / (size * 0.6)) - 1)
+    return text[:keep].rstrip() + "…"
+
+
+def _text(estimate: Estimate | None) -> str:
+    return estimate.text() if estimate else "–"

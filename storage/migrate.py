@@ -1,0 +1,58 @@
+"""Bring a database to the newest schema with the Alembic migrations under storage/migrations."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import MetaData, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateSchema
+
+from storage.db import Base, Database
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# Every module that defines tables; the migrations must create exactly these.
+MODEL_MODULES: tuple[str, ...] = (
+    "accounts.models",
+    "storage.telegram_updates",
+    "storage.telegram_groups",
+    "monitoring.tables",
+    "storage.web_chat",
+    "handover.models",
+)
+# Any fixed number: concurrent starts on PostgreSQL take turns migrating.
+_LOCK_KEY = 0x4861_6D65_6C6E
+
+
+def load_models() -> MetaData:
+    """Import every table definition and return the metadata they registered on."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return Base.metadata
+
+
+def alembic_config(schema: str | None = None, connection: Connection | None = None) -> Config:
+    """Build the Alembic configuration, optionally bound to an open connection and a schema."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["schema"] = schema
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(database: Database, revision: str = "head") -> None:
+    """Create the schema if one is set and apply every migration up to `revision`."""
+    async with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+        if database.schema:
+            await connection.execute(CreateSchema(database.schema, if_not_exists=True))
+        await connection.run_sync(_upgrade, database.schema, revision)
+
+
+def _upgrade(connection: Connection, schema: str | None, revision: str) -> None:
+    command.upgrade(alembic_config(schema, connection), revision)

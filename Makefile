@@ -5,7 +5,7 @@ setup:
 	@bash scripts/setup.sh
 
 run: setup
-	.venv/bin/assistant chat
+	.venv/bin/assistant serve
 
 test: setup
 	.venv/bin/python -m pytest

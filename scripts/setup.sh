@@ -38,6 +38,21 @@ MSG
   echo "$rasa_stamp" > .venv-rasa/.setup-stamp
 fi
 
+# Browser for the web chat's browser tests: Debian's chromium, driven by the Python `playwright`
+# package (requirements/app.txt). Playwright's own browser download is never used.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's chromium for the browser tests"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+  else
+    cat >&2 <<'MSG'
+setup: the web chat's browser tests need Chromium at /usr/bin/chromium (they are skipped without it).
+Install it as root: apt-get update && apt-get install -y --no-install-recommends chromium
+MSG
+  fi
+fi
+
 say "checking content"
 .venv/bin/assistant content check
 say "training the NLU model if content or config changed"

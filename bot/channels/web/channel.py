@@ -1,0 +1,83 @@
+"""Run the web chat inside the app: its routes, its transcripts, and its outbound side for staff replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.channels.web.live import OpenChats, WebChatOutbound
+from bot.channels.web.pace import ChatPace
+from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
+from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
+from bot.channels.web.session import CHANNEL
+from bot.channels.web.socket import chat_socket
+from bot.web import ASSISTANT, DATABASE
+from core.settings import Settings
+from storage.web_chat import Transcripts
+
+log = logging.getLogger(__name__)
+
+
+class WebChatChannel:
+    """The web chat of the app: a demo page at `/`, `/chat/embed.js` for other sites, `/chat/ws`."""
+
+    def __init__(self, settings: Settings, limits: WebChatLimits = WebChatLimits()) -> None:
+        self._settings = settings
+        self._limits = limits
+        self._retention = timedelta(hours=settings.web_chat_retention_hours)
+
+    def install(self, app: web.Application) -> None:
+        """Add the chat's routes, its start-up and clean-up, and closing its websockets on shutdown."""
+        app.cleanup_ctx.append(self._lifecycle)
+        app.on_shutdown.append(self._close_chats)
+        app.router.add_get("/", demo_page)
+        app.router.add_get("/chat/embed.js", embed_script)
+        app.router.add_get("/chat/strings.json", widget_strings)
+        app.router.add_get("/chat/static/{name}", static_asset)
+        app.router.add_get("/chat/ws", chat_socket)
+
+    async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
+        assistant = app[ASSISTANT]
+        transcripts = Transcripts(app[DATABASE], self._retention)
+        chats = OpenChats()
+        limits = self._limits
+        app[WEB_CHAT] = WebChatRuntime(
+            dialogue=assistant.dialogue,
+            content=assistant.content,
+            transcripts=transcripts,
+            chats=chats,
+            pace=ChatPace(limits.frames_per_window, limits.window_seconds, limits.hang_up_after),
+            limits=limits,
+            origins=frozenset(self._settings.web_chat_origins),
+            retention_seconds=int(self._retention.total_seconds()),
+        )
+        assistant.deliveries.register(CHANNEL, WebChatOutbound(transcripts, chats))
+        forgetting = asyncio.create_task(self._forget_old_chats(transcripts))
+        try:
+            yield
+        finally:
+            forgetting.cancel()
+            await asyncio.gather(forgetting, return_exceptions=True)
+            assistant.deliveries.unregister(CHANNEL)
+
+    async def _close_chats(self, app: web.Application) -> None:
+        runtime = app.get(WEB_CHAT)
+        if runtime is not None:
+            await runtime.chats.close_all()
+
+    async def _forget_old_chats(self, transcripts: Transcripts) -> None:
+        """Delete transcripts past their retention now and then, for as long as the app runs."""
+        interval = min(600.0, max(1.0, self._retention.total_seconds() / 4))
+        while True:
+            try:
+                forgotten = await transcripts.forget_inactive()
+                if forgotten:
+                    log.info("deleted %d web chat transcript(s) past their retention", forgotten)
+            except SQLAlchemyError as error:
+                log.warning("could not delete old web chat transcripts: %s", type(error).__name__)
+            await asyncio.sleep(interval)

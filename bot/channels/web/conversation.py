@@ -1,0 +1,161 @@
+"""One browser tab's side of a web chat: show what was said so far, then answer each frame that arrives."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from datetime import UTC, datetime
+
+from aiohttp import WSCloseCode, WSMsgType
+from sqlalchemy.exc import SQLAlchemyError
+
+from actions.context import ActionContext
+from actions.menu import answer_with_menu
+from bot.channels.web.frames import (
+    BadFrame,
+    FrameProblem,
+    PressedButton,
+    TypedText,
+    history_frame,
+    line_frame,
+    parse_frame,
+    problem_frame,
+    reply_frame,
+)
+from bot.channels.web.live import ChatConnection
+from bot.channels.web.pace import Admission
+from bot.channels.web.runtime import WebChatRuntime
+from bot.channels.web.session import CHANNEL
+from core.messages import Button, ConversationKey, Message, MessageKind, Reply
+from storage.web_chat import Author, TranscriptLine
+
+log = logging.getLogger(__name__)
+
+# The interface string that explains each refused frame.
+PROBLEM_TEXTS = {
+    FrameProblem.MALFORMED: "web_bad_frame",
+    FrameProblem.TOO_LONG: "web_too_long",
+    FrameProblem.NOT_TEXT: "web_bad_frame",
+}
+
+
+class ChatConversation:
+    """Answer one open websocket of a chat through the shared dialogue."""
+
+    def __init__(self, runtime: WebChatRuntime, connection: ChatConnection, language: str) -> None:
+        self._runtime = runtime
+        self._connection = connection
+        self._session = connection.session_id
+        self._key = ConversationKey(CHANNEL, connection.session_id)
+        # The page's language: a hint for understanding, and the language of the first greeting.
+        self._hint = language
+        self._language = language
+        # The labels of the buttons last offered here, to show a press the way the person saw it.
+        self._offered: dict[str, str] = {}
+
+    async def run(self) -> None:
+        """Show the kept conversation (or a greeting), then answer frames until the browser goes."""
+        chats = self._runtime.chats
+        # Join before reading the history, so a staff reply arriving meanwhile is not missed.
+        chats.add(self._connection)
+        try:
+            await self._show_history()
+            async for frame in self._connection.socket:
+                if frame.type is WSMsgType.TEXT:
+                    await self._on_text(str(frame.data))
+                elif frame.type is WSMsgType.BINARY:
+                    await self._on_binary()
+        finally:
+            chats.remove(self._connection)
+
+    async def _show_history(self) -> None:
+        lines = await self._runtime.transcripts.history(self._session)
+        said = [line for line in lines if line.author is not Author.PERSON and line.language]
+        if said and said[-1].language in self._runtime.content.languages:
+            self._language = str(said[-1].language)
+        if said:
+            self._remember(said[-1].buttons)
+        content = self._runtime.content
+        await self._connection.send(history_frame(lines, self._language, content.is_rtl(self._language)))
+        if not lines:
+            # The greeting is not kept: a visitor who never writes leaves nothing behind.
+            greeting = ActionContext(content, "greeting", self._language, datetime.now(UTC))
+            await self._connection.send(reply_frame(answer_with_menu(greeting)))
+
+    async def _on_text(self, raw: str) -> None:
+        if not await self._admitted():
+            return
+        try:
+            received = parse_frame(raw, self._runtime.limits.max_text_chars)
+        except BadFrame as bad:
+            await self._tell(bad.problem.value, PROBLEM_TEXTS[bad.problem])
+            return
+        try:
+            await self._answer(received)
+        except Exception as error:  # the edge: whatever failed, the person gets a polite answer
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            # The exception's message may quote what the person wrote: log its type and where it happened.
+            log.error("web chat message failed: %s\n%s", type(error).__name__, frames)
+            await self._tell("error", "web_error")
+
+    async def _on_binary(self) -> None:
+        if await self._admitted():
+            await self._tell(FrameProblem.NOT_TEXT.value, PROBLEM_TEXTS[FrameProblem.NOT_TEXT])
+
+    async def _admitted(self) -> bool:
+        admission = self._runtime.pace.admit(self._session)
+        if admission is Admission.SLOW_DOWN:
+            await self._tell("slow_down", "slow_down")
+        elif admission is Admission.HANG_UP:
+            await self._connection.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
+        return admission is Admission.ANSWER
+
+    async def _answer(self, received: TypedText | PressedButton) -> None:
+        if isinstance(received, TypedText):
+            message = Message(self._key, text=received.text, language_hint=self._hint)
+            shown: str | None = received.text
+        else:
+            shown = self._label(received.payload)
+            message = Message(
+                self._key, text=shown or "", kind=MessageKind.BUTTON, payload=received.payload, language_hint=self._hint
+            )
+        if shown and shown.strip():
+            await self._keep(TranscriptLine(Author.PERSON, shown), show_in_other_tabs=True)
+        reply: Reply | None = await self._runtime.dialogue.handle(message)
+        if reply is None:
+            # Staff answer this conversation now; their words arrive through WebChatOutbound.
+            return
+        self._language = reply.language
+        self._remember(reply.buttons)
+        line = TranscriptLine(Author.ASSISTANT, reply.text, reply.language, reply.rtl, reply.buttons)
+        await self._keep(line, show_in_other_tabs=False)
+        await self._runtime.chats.push(self._session, reply_frame(reply))
+
+    async def _keep(self, line: TranscriptLine, show_in_other_tabs: bool) -> None:
+        try:
+            await self._runtime.transcripts.append(self._session, line)
+        except SQLAlchemyError as error:
+            # The transcript only serves reloads; the answer matters more.
+            log.warning("web chat line not kept: %s", type(error).__name__)
+        if show_in_other_tabs:
+            await self._runtime.chats.push(self._session, line_frame(line), skip=self._connection)
+
+    def _remember(self, buttons: tuple[Button, ...]) -> None:
+        self._offered = {button.payload: button.label for button in buttons}
+
+    def _label(self, payload: str) -> str | None:
+        """Say a pressed button the way the person saw it: its label, a topic's label or a language's name."""
+        content = self._runtime.content
+        kind, _, value = payload.partition(":")
+        if payload in self._offered:
+            return self._offered[payload]
+        if kind == "topic" and value in content.topics:
+            return content.label(value, self._language)
+        if kind == "language" and value in content.languages:
+            return content.languages[value].name
+        return None
+
+    async def _tell(self, code: str, ui_key: str) -> None:
+        content = self._runtime.content
+        text = content.ui_text(ui_key, self._language)
+        await self._connection.send(problem_frame(code, text, self._language, content.is_rtl(self._language)))

@@ -1,0 +1,98 @@
+"""The open websockets of each web chat, and the outbound side that reaches them later (staff replies)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from aiohttp import WSCloseCode, web
+
+from bot.channels.web.frames import line_frame
+from core.messages import ConversationKey, Reply
+from storage.web_chat import Author, TranscriptLine, Transcripts
+
+log = logging.getLogger(__name__)
+
+
+class ChatConnection:
+    """One open websocket of a chat; sends one frame at a time."""
+
+    def __init__(self, session_id: str, socket: web.WebSocketResponse) -> None:
+        self.session_id = session_id
+        self.socket = socket
+        self._lock = asyncio.Lock()
+
+    async def send(self, frame: Mapping[str, Any]) -> bool:
+        """Send a frame; return False when the browser has gone."""
+        async with self._lock:
+            if self.socket.closed:
+                return False
+            try:
+                await self.socket.send_str(json.dumps(frame, ensure_ascii=False))
+            except (ConnectionError, RuntimeError) as error:
+                log.info("web chat frame not sent (%s)", type(error).__name__)
+                return False
+            return True
+
+
+class OpenChats:
+    """Every open websocket, by chat session; a chat may be open in several tabs."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, set[ChatConnection]] = {}
+
+    def count(self, session_id: str | None = None) -> int:
+        """Return how many websockets are open for one chat, or in all."""
+        if session_id is not None:
+            return len(self._connections.get(session_id, ()))
+        return sum(len(connections) for connections in self._connections.values())
+
+    def add(self, connection: ChatConnection) -> None:
+        self._connections.setdefault(connection.session_id, set()).add(connection)
+
+    def remove(self, connection: ChatConnection) -> None:
+        connections = self._connections.get(connection.session_id)
+        if connections is not None:
+            connections.discard(connection)
+            if not connections:
+                del self._connections[connection.session_id]
+
+    async def push(self, session_id: str, frame: Mapping[str, Any], skip: ChatConnection | None = None) -> int:
+        """Send a frame to every open tab of a chat but `skip`; return how many got it."""
+        targets = [c for c in self._connections.get(session_id, ()) if c is not skip]
+        sent = await asyncio.gather(*(connection.send(frame) for connection in targets))
+        return sum(sent)
+
+    async def close_all(self) -> None:
+        """Say goodbye to every browser, so stopping the server does not wait for them."""
+        sockets = [c.socket for connections in self._connections.values() for c in connections]
+        await asyncio.gather(
+            *(socket.close(code=WSCloseCode.GOING_AWAY, message=b"server stopping") for socket in sockets),
+            return_exceptions=True,
+        )
+
+
+class WebChatOutbound:
+    """Deliver a reply written later into a web chat: keep it in the transcript and show it in open tabs."""
+
+    def __init__(self, transcripts: Transcripts, chats: OpenChats) -> None:
+        self._transcripts = transcripts
+        self._chats = chats
+
+    async def deliver(self, conversation: ConversationKey, reply: Reply) -> bool:
+        """Add `reply` to the chat; False when the chat's transcript is gone (the person cannot see it)."""
+        session_id = conversation.conversation_id
+        if not await self._transcripts.is_active(session_id):
+            return False
+        line = TranscriptLine(author_of(reply), reply.text, reply.language, reply.rtl, reply.buttons)
+        await self._transcripts.append(session_id, line)
+        await self._chats.push(session_id, line_frame(line))
+        return True
+
+
+def author_of(reply: Reply) -> Author:
+    """Tell staff's words from the assistant's: the assistant's replies always name their topic."""
+    return Author.ASSISTANT if reply.topic else Author.STAFF

@@ -1,0 +1,49 @@
+"""What every web chat connection shares while the app runs, and the limits it keeps to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from actions.dialogue import Dialogue
+from bot.channels.web.live import OpenChats
+from bot.channels.web.pace import ChatPace
+from core.content import Content
+from storage.web_chat import Transcripts
+
+
+@dataclass(frozen=True)
+class WebChatLimits:
+    """How much one chat may send: characters per message, bytes per frame, frames per window."""
+
+    # Longer messages get a polite "please write less"; the input field stops at `input_chars`.
+    max_text_chars: int = 4000
+    input_chars: int = 2000
+    # Frames above this close the websocket (1009) before they are read into memory.
+    max_frame_bytes: int = 32 * 1024
+    frames_per_window: int = 8
+    window_seconds: float = 10.0
+    hang_up_after: int = 40
+    heartbeat_seconds: float = 30.0
+    # Open websockets: per chat (tabs of one browser) and in all.
+    sockets_per_chat: int = 8
+    sockets_in_all: int = 2000
+
+
+@dataclass(frozen=True)
+class WebChatRuntime:
+    """The dialogue, the content, the transcripts and the open chats of a running web chat."""
+
+    dialogue: Dialogue
+    content: Content
+    transcripts: Transcripts
+    chats: OpenChats
+    pace: ChatPace
+    limits: WebChatLimits
+    # Sites other than the app's own that may open the chat's websocket.
+    origins: frozenset[str]
+    retention_seconds: int
+
+
+WEB_CHAT = web.AppKey("web_chat", WebChatRuntime)

@@ -1,0 +1,49 @@
+"""The web chat's websocket: refuse foreign pages, keep the session cookie, then run the conversation."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from bot.channels.web.conversation import ChatConversation
+from bot.channels.web.language import requested_language
+from bot.channels.web.live import ChatConnection
+from bot.channels.web.runtime import WEB_CHAT
+from bot.channels.web.session import keep_session, new_token, session_id, token_from
+
+RETRY_LATER = {"Retry-After": "30"}
+
+
+def origin_allowed(request: web.Request, allowed: frozenset[str]) -> bool:
+    """Tell whether the page opening the websocket is this app's own or a site allowed to embed the chat."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        # Not a browser (browsers always send Origin with websockets): no cookie of a victim to abuse.
+        return True
+    parts = urlsplit(origin)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    return parts.netloc.lower() == request.host.lower() or origin.rstrip("/") in allowed
+
+
+async def chat_socket(request: web.Request) -> web.StreamResponse:
+    """Open a chat websocket for the browser's session (a new one if it has none)."""
+    runtime = request.app[WEB_CHAT]
+    if not origin_allowed(request, runtime.origins):
+        raise web.HTTPForbidden(text="This page may not open the chat.")
+    limits = runtime.limits
+    socket = web.WebSocketResponse(
+        max_msg_size=limits.max_frame_bytes, heartbeat=limits.heartbeat_seconds, compress=False
+    )
+    if not socket.can_prepare(request).ok:
+        raise web.HTTPBadRequest(text="This address is the chat's websocket.")
+    token = token_from(request) or new_token()
+    chat = session_id(token)
+    if runtime.chats.count(chat) >= limits.sockets_per_chat or runtime.chats.count() >= limits.sockets_in_all:
+        raise web.HTTPServiceUnavailable(text="Too many open chats; please try again later.", headers=RETRY_LATER)
+    keep_session(socket, request, token, runtime.retention_seconds)
+    await socket.prepare(request)
+    language = requested_language(request, runtime.content)
+    await ChatConversation(runtime, ChatConnection(chat, socket), language).run()
+    return socket

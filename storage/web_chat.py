@@ -1,0 +1,153 @@
+"""The web chat's transcripts: kept per browser session so a reload shows the conversation, then deleted."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import Boolean, ForeignKey, String, Text, delete, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.messages import Button
+from storage.db import Base, Database, insert_unless_present
+
+# A reload shows at most this many lines; older ones are deleted as new ones arrive.
+KEEP_LINES = 200
+
+
+class Author(StrEnum):
+    """Who wrote a line of the transcript."""
+
+    PERSON = "person"
+    ASSISTANT = "assistant"
+    STAFF = "staff"
+
+
+class WebChatSession(Base):
+    """One browser's chat; the id is a digest of its cookie, so the table cannot be used to take one over."""
+
+    __tablename__ = "web_chat_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime]
+    last_active_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebChatLine(Base):
+    """One message of a web chat, kept only until the retention after the session's last activity."""
+
+    __tablename__ = "web_chat_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(
+        String(64), ForeignKey("web_chat_sessions.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    rtl: Mapped[bool] = mapped_column(Boolean, default=False)
+    # JSON list of [label, payload] pairs.
+    buttons: Mapped[str] = mapped_column(Text, default="[]")
+
+
+@dataclass(frozen=True)
+class TranscriptLine:
+    """A line as the chat shows it."""
+
+    author: Author
+    text: str
+    language: str | None = None
+    rtl: bool = False
+    buttons: tuple[Button, ...] = ()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Transcripts:
+    """Store, read and expire web chat transcripts."""
+
+    def __init__(
+        self, database: Database, retention: timedelta, clock: Callable[[], datetime] = utc_now
+    ) -> None:
+        self._database = database
+        self._retention = retention
+        self._clock = clock
+
+    async def history(self, session_id: str) -> list[TranscriptLine]:
+        """Return a session's lines, oldest first; nothing once its retention has passed."""
+        async with self._database.sessions() as session:
+            chat = await session.get(WebChatSession, session_id)
+            if chat is None or chat.last_active_at < self._cutoff():
+                return []
+            rows = await session.scalars(
+                select(WebChatLine).where(WebChatLine.session_id == session_id).order_by(WebChatLine.id)
+            )
+            return [_line(row) for row in rows]
+
+    async def is_active(self, session_id: str) -> bool:
+        """Tell whether a session exists and is within its retention (someone may still read it)."""
+        async with self._database.sessions() as session:
+            chat = await session.get(WebChatSession, session_id)
+            return chat is not None and chat.last_active_at >= self._cutoff()
+
+    async def append(self, session_id: str, line: TranscriptLine) -> None:
+        """Add a line, start the session if new, and count it as the session's latest activity."""
+        now = self._clock()
+        async with self._database.sessions() as session, session.begin():
+            await session.execute(
+                insert_unless_present(
+                    WebChatSession, self._database.engine.dialect, id=session_id, started_at=now, last_active_at=now
+                )
+            )
+            await session.execute(
+                update(WebChatSession).where(WebChatSession.id == session_id).values(last_active_at=now)
+            )
+            session.add(
+                WebChatLine(
+                    session_id=session_id,
+                    at=now,
+                    author=line.author.value,
+                    text=line.text,
+                    language=line.language,
+                    rtl=line.rtl,
+                    buttons=json.dumps([[b.label, b.payload] for b in line.buttons], ensure_ascii=False),
+                )
+            )
+            await session.flush()
+            newest = (
+                select(WebChatLine.id)
+                .where(WebChatLine.session_id == session_id)
+                .order_by(WebChatLine.id.desc())
+                .limit(KEEP_LINES)
+            )
+            await session.execute(
+                delete(WebChatLine).where(WebChatLine.session_id == session_id, WebChatLine.id.not_in(newest))
+            )
+
+    async def forget_inactive(self) -> int:
+        """Delete every session (and its text) whose last activity is older than the retention."""
+        cutoff = self._cutoff()
+        async with self._database.sessions() as session, session.begin():
+            stale = select(WebChatSession.id).where(WebChatSession.last_active_at < cutoff)
+            # SQLite does not cascade without PRAGMA foreign_keys, so the lines go first, explicitly.
+            await session.execute(delete(WebChatLine).where(WebChatLine.session_id.in_(stale)))
+            result = await session.execute(delete(WebChatSession).where(WebChatSession.last_active_at < cutoff))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def _cutoff(self) -> datetime:
+        return self._clock() - self._retention
+
+
+def _line(row: WebChatLine) -> TranscriptLine:
+    try:
+        pairs = json.loads(row.buttons or "[]")
+        buttons = tuple(Button(str(label), str(payload)) for label, payload in pairs)
+    except (ValueError, TypeError):
+        buttons = ()
+    return TranscriptLine(Author(row.author), row.text, row.language, row.rtl, buttons)

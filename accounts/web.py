@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import cache
 from html import escape
 from urllib.parse import quote
 
@@ -129,7 +132,16 @@ def _secure(request: web.Request) -> bool:
 def _no_store(response: web.StreamResponse) -> None:
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
+    # The login page's own inline styles are allowed by their hash; nothing else inline runs.
+    response.headers["Content-Security-Policy"] = (
+        f"default-src 'self'; style-src 'self' '{_login_style_hash()}'; frame-ancestors 'none'"
+    )
+
+
+@cache
+def _login_style_hash() -> str:
+    style = _LOGIN_PAGE.split("<style>", 1)[1].split("</style>", 1)[0].replace("{{", "{").replace("}}", "}")
+    return "sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
 
 
 _LOGIN_PAGE = """<!doctype html>

@@ -16,6 +16,11 @@ class ConversationState:
     language: str | None = None
     chosen_language: str | None = None
     misunderstood_in_a_row: int = 0
+    # The last question topic answered, shown to staff if the person then asks for a person.
+    last_topic: str | None = None
+    # What the person wrote that was not understood, in a row: passed on if they then accept a
+    # person ("shall I pass your question on?"), forgotten as soon as a message is understood.
+    unclear: tuple[str, ...] = ()
     # The person cannot be reached (e.g. blocked the bot); a channel reopens it when they write again.
     closed: bool = False
 

@@ -1,4 +1,4 @@
-"""Turn one platform-free Message into one Reply: understand it, pick an action, remember context."""
+"""Turn one platform-free Message into one Reply (or none, while staff answer): understand, act, remember."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import datetime
 
 from actions.context import ActionContext
 from actions.conversations import ConversationState, ConversationStore
-from actions.fallback import clarify, menu_notice
+from actions.fallback import clarify, menu_notice, offer_handover
+from actions.handover import CANCEL_PAYLOAD, HandoverReason, Handovers
 from actions.inquiries import HandledMessage, InquiryRecorder, Outcome
 from actions.language import confirm_language, offer_languages, requested_language, unsupported_language
 from actions.registry import action_for
@@ -24,6 +25,14 @@ log = logging.getLogger(__name__)
 
 # Longer messages are answered from their beginning, with a note that only that part was read.
 LONG_MESSAGE_CHARS = 2000
+# After this many misunderstandings in a row, the clarifying reply offers a person explicitly.
+OFFER_HANDOVER_AFTER = 2
+# At most this many unclear messages are remembered, to pass on to staff if the person accepts.
+KEEP_UNCLEAR = 3
+# Topics that are not a question about the office; staff are shown the last topic that was.
+_NOT_A_QUESTION = frozenset(
+    {"greeting", "thanks", "goodbye", "help", "language_switch", "human_handover", "bot_challenge", OUT_OF_SCOPE}
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +43,8 @@ class Turn:
     state: ConversationState
     outcome: Outcome
     language: str | None = None
+    # Set when the person asked for (or accepted) a person: the dialogue then hands over.
+    hand_over: HandoverReason | None = None
 
 
 class Dialogue:
@@ -46,31 +57,76 @@ class Dialogue:
         conversations: ConversationStore,
         clock: Callable[[], datetime],
         recorder: InquiryRecorder | None = None,
+        handovers: Handovers | None = None,
     ) -> None:
         self._content = content
         self._understanding = understanding
         self._conversations = conversations
         self._clock = clock
         self._recorder = recorder
+        self._handovers = handovers
 
-    async def handle(self, message: Message) -> Reply:
-        """Answer one message, update what we remember about the conversation, and count it."""
+    async def handle(self, message: Message) -> Reply | None:
+        """Answer one message, or pass it to staff during a handover (None: send nothing); count it."""
+        if self._handovers is not None:
+            handled, handback = await self._staff_side(message, self._handovers)
+            if handled:
+                return handback
         state = await self._conversations.load(message.conversation)
         turn = await self._answer(message, state)
+        reply: Reply | None = turn.reply
+        if turn.hand_over is not None and self._handovers is not None:
+            reply = await self._handovers.start(
+                message, turn.reply.language, state.last_topic, turn.hand_over, state.unclear
+            )
+            turn = replace(turn, state=replace(turn.state, misunderstood_in_a_row=0, unclear=()))
         await self._conversations.save(message.conversation, turn.state)
+        if reply is None:
+            # Asked at the same moment as another message that already started the handover.
+            await self._record_handed_over(message, turn.reply.language)
+            return None
         await self._record(message, turn)
-        return turn.reply
+        return reply
+
+    async def _staff_side(self, message: Message, handovers: Handovers) -> tuple[bool, Reply | None]:
+        """Forward a message of a handed-over conversation, or end the handover at the person's request."""
+        if message.kind is MessageKind.BUTTON and message.payload == CANCEL_PAYLOAD:
+            handback = await handovers.cancel(message.conversation)
+            if handback is not None:
+                state = await self._conversations.load(message.conversation)
+                await self._record(message, Turn(handback, state, Outcome.ANSWERED))
+                return True, handback
+        language = await handovers.forward(message)
+        if language is None:
+            return False, None
+        await self._record_handed_over(message, language)
+        return True, None
+
+    async def _record_handed_over(self, message: Message, language: str) -> None:
+        await self._count(
+            HandledMessage(
+                at=self._clock(),
+                channel=message.conversation.channel,
+                topic=None,
+                language=language,
+                outcome=Outcome.HANDED_OVER,
+            )
+        )
 
     async def _record(self, message: Message, turn: Turn) -> None:
+        await self._count(
+            HandledMessage(
+                at=self._clock(),
+                channel=message.conversation.channel,
+                topic=turn.reply.topic if turn.reply.topic in self._content.topics else None,
+                language=turn.language or turn.reply.language,
+                outcome=turn.outcome,
+            )
+        )
+
+    async def _count(self, handled: HandledMessage) -> None:
         if self._recorder is None:
             return
-        handled = HandledMessage(
-            at=self._clock(),
-            channel=message.conversation.channel,
-            topic=turn.reply.topic if turn.reply.topic in self._content.topics else None,
-            language=turn.language or turn.reply.language,
-            outcome=turn.outcome,
-        )
         try:
             await self._recorder.record(handled)
         except Exception:  # statistics must never cost a person their answer
@@ -102,15 +158,21 @@ class Dialogue:
             return Turn(reply, state, Outcome.NOT_UNDERSTOOD, guess.language)
         ctx = self._context(understood.topic, language)
         if not understood.sure:
-            state = replace(state, misunderstood_in_a_row=state.misunderstood_in_a_row + 1)
-            reply = self._prefix_long(clarify(ctx, understood.likely_topics), text, ctx)
-            return Turn(reply, state, Outcome.CLARIFIED, guess.language)
-        state = replace(state, misunderstood_in_a_row=0)
+            # Kept only where there is a desk to pass them to, and only while nothing is understood.
+            unclear = (*state.unclear, text[:LONG_MESSAGE_CHARS])[-KEEP_UNCLEAR:] if self._handovers else ()
+            state = replace(state, misunderstood_in_a_row=state.misunderstood_in_a_row + 1, unclear=unclear)
+            if self._handovers is not None and state.misunderstood_in_a_row >= OFFER_HANDOVER_AFTER:
+                unsure = offer_handover(ctx, understood.likely_topics)
+            else:
+                unsure = clarify(ctx, understood.likely_topics)
+            return Turn(self._prefix_long(unsure, text, ctx), state, Outcome.CLARIFIED, guess.language)
+        reason = self._handover_reason(understood.topic, state)
+        state = _remember_topic(replace(state, misunderstood_in_a_row=0, unclear=()), understood.topic)
         if understood.topic == "language_switch":
             reply, state = self._switch_language(text, ctx, state)
             return Turn(reply, state, Outcome.ANSWERED, guess.language)
         reply = self._prefix_long(action_for(understood.topic)(ctx), text, ctx)
-        return Turn(reply, state, _outcome_of(understood.topic), guess.language)
+        return Turn(reply, state, _outcome_of(understood.topic), guess.language, reason)
 
     def _press(self, payload: str, language: str, state: ConversationState) -> Turn:
         kind, _, value = payload.partition(":")
@@ -120,7 +182,9 @@ class Dialogue:
         if kind == "topic" and value in self._content.topics:
             if value == "language_switch":
                 return Turn(offer_languages(self._context(value, language)), state, Outcome.ANSWERED)
-            return Turn(action_for(value)(self._context(value, language)), state, _outcome_of(value))
+            reason = self._handover_reason(value, state)
+            reply = action_for(value)(self._context(value, language))
+            return Turn(reply, _remember_topic(state, value), _outcome_of(value), hand_over=reason)
         reply = menu_notice(self._context("unknown_button", language), "menu_prompt")
         return Turn(reply, state, Outcome.NOT_UNDERSTOOD)
 
@@ -140,6 +204,17 @@ class Dialogue:
 
     def _context(self, topic: str, language: str) -> ActionContext:
         return ActionContext(self._content, topic, language, self._clock())
+
+    def _handover_reason(self, topic: str, state: ConversationState) -> HandoverReason | None:
+        if topic != "human_handover" or self._handovers is None:
+            return None
+        if state.misunderstood_in_a_row >= OFFER_HANDOVER_AFTER:
+            return HandoverReason.NOT_UNDERSTOOD
+        return HandoverReason.REQUESTED
+
+
+def _remember_topic(state: ConversationState, topic: str) -> ConversationState:
+    return state if topic in _NOT_A_QUESTION else replace(state, last_topic=topic)
 
 
 def _outcome_of(topic: str) -> Outcome:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from actions.context import ActionContext
-from core.messages import Reply
+from core.messages import Button, Reply
 from core.topics import OUT_OF_SCOPE
 
 # Topics never offered as a "did you mean" button: they are not questions a person would pick.
@@ -21,6 +21,13 @@ def clarify(ctx: ActionContext, likely_topics: Sequence[str]) -> Reply:
     buttons = ctx.topic_buttons([*suggestions, "human_handover"])
     key = "unsure" if suggestions else "not_understood"
     return ctx.reply(ctx.ui(key), buttons, OUT_OF_SCOPE)
+
+
+def offer_handover(ctx: ActionContext, likely_topics: Sequence[str]) -> Reply:
+    """Offer, after repeated misunderstandings, to pass the question to staff; keep likely topics as well."""
+    suggestions = [topic for topic in likely_topics if topic not in _NOT_SUGGESTED][:MAX_SUGGESTIONS]
+    accept = Button(ctx.ui("handover_accept"), "topic:human_handover")
+    return ctx.reply(ctx.ui("handover_offer"), (accept, *ctx.topic_buttons(suggestions)), OUT_OF_SCOPE)
 
 
 def menu_notice(ctx: ActionContext, key: str) -> Reply:

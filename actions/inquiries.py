@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class Outcome(StrEnum):
@@ -45,6 +45,7 @@ class HandoverWait:
     waited_seconds: float
 
 
+@runtime_checkable
 class HandoverStatistics(Protocol):
     """Receives the waiting time of each handover once staff first answer it."""
 

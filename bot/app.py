@@ -5,25 +5,30 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 
 from actions.conversations import ConversationStore, InMemoryConversationStore
 from actions.dialogue import Dialogue
+from actions.inquiries import HandoverStatistics, InquiryRecorder
 from core.content import Content, load_content
 from core.delivery import Deliveries
 from core.errors import ModelNotTrained
+from core.media import MediaSources
 from core.settings import Settings
 from nlu.client import RasaNluClient
 from nlu.language import OTHER_LATIN_LANGUAGES, LanguageDetector, LinguaDetector
 from nlu.server import RasaServer
 from nlu.training import current_model, train
 from nlu.understanding import MessageUnderstanding
+from handover.desk import HandoverDesk
+from monitoring.config import office_hours, retention
+from monitoring.recorder import DatabaseInquiryRecorder
 from storage.db import Database, open_database
 
 log = logging.getLogger(__name__)
@@ -51,6 +56,9 @@ class Assistant:
     conversations: ConversationStore
     # Channels register here so replies written later (by staff) reach the person.
     deliveries: Deliveries
+    # Staff take conversations over here; channels register here how attachments are fetched.
+    handovers: HandoverDesk | None = None
+    media: MediaSources = field(default_factory=MediaSources)
 
     @property
     def runtime(self) -> Understanding:
@@ -121,10 +129,26 @@ def assemble(
     settings: Settings,
     database: Database,
     conversations: ConversationStore | None = None,
+    clock: Callable[[], datetime] = utc_now,
+    recorder: InquiryRecorder | None = None,
+    handover_statistics: HandoverStatistics | None = None,
 ) -> Assistant:
     """Wire the dialogue and everything it reports to around a running understanding and database."""
     conversations = conversations or InMemoryConversationStore()
-    dialogue = Dialogue(runtime.content, runtime.understanding, conversations, utc_now)
+    if handover_statistics is None and isinstance(recorder, HandoverStatistics):
+        # The statistics' recorder also takes the handovers' waiting times (monitoring.recorder).
+        handover_statistics = recorder
+    deliveries, media = Deliveries(), MediaSources()
+    handovers = HandoverDesk(
+        database,
+        deliveries,
+        media,
+        runtime.content,
+        clock,
+        statistics=handover_statistics,
+        retention=timedelta(days=settings.handover_retention_days),
+    )
+    dialogue = Dialogue(runtime.content, runtime.understanding, conversations, clock, recorder, handovers)
     return Assistant(
         settings=settings,
         content=runtime.content,
@@ -133,7 +157,9 @@ def assemble(
         nlu_url=runtime.nlu_url,
         database=database,
         conversations=conversations,
-        deliveries=Deliveries(),
+        deliveries=deliveries,
+        handovers=handovers,
+        media=media,
     )
 
 
@@ -144,12 +170,13 @@ async def running_assistant(
     conversations: ConversationStore | None = None,
 ) -> AsyncIterator[Assistant]:
     """Build the whole assistant; open the settings' database unless one is given."""
-    async with running_understanding(settings) as runtime:
-        if database is not None:
-            yield assemble(runtime, settings, database, conversations)
-            return
-        async with open_database(settings.database_url) as opened:
-            yield assemble(runtime, settings, opened, conversations)
+    async with running_understanding(settings) as runtime, AsyncExitStack() as stack:
+        if database is None:
+            database = await stack.enter_async_context(open_database(settings.database_url))
+        recorder = await stack.enter_async_context(
+            DatabaseInquiryRecorder(database, office_hours(runtime.content.schedules), retention=retention(settings))
+        )
+        yield assemble(runtime, settings, database, conversations, recorder=recorder)
 
 
 async def _model(settings: Settings, content: Content) -> Path:

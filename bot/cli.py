@@ -1,4 +1,4 @@
-"""The `assistant` command line: parse, chat, serve, staff/analyst accounts, content check, train, evaluate."""
+"""The `assistant` command line: parse, chat, serve, staff/analyst accounts, content check, train, evaluate, report."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import TextIO
 
@@ -66,6 +67,15 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("sets", type=Path, nargs="*", help="labelled sets (default: every data/eval/*.yml)")
     evaluate.add_argument("--output", type=Path, default=None, help="also write the report (Markdown) here")
     evaluate.set_defaults(run=_run_evaluate)
+
+    report = commands.add_parser("report", help="the analysts' report for the committee (German): csv, html or pdf")
+    report.add_argument("--from", dest="first", required=True, type=_day, help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="last", required=True, type=_day, help="last day (included), YYYY-MM-DD")
+    report.add_argument("--format", choices=("csv", "html", "pdf"), default="pdf")
+    report.add_argument("--output", type=Path, default=None, help="write here instead of to stdout")
+    report.add_argument("--channel", default="", help="only this channel, e.g. telegram or web")
+    report.add_argument("--language", default="", help="only this language, e.g. uk")
+    report.set_defaults(run=_run_report)
     return parser
 
 
@@ -166,17 +176,36 @@ def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import announce, create_demo_logins
     from bot.web import serve
 
     telegram = "off"
     if settings.telegram_bot_token:
         telegram = "webhook" if settings.telegram_webhook_url else "polling"
+    logins = asyncio.run(create_demo_logins(settings))
 
     def ready(port: int) -> None:
         print(f"assistant: serving on http://{settings.http_host}:{port} (telegram: {telegram})", file=sys.stderr, flush=True)
+        announce(settings.http_host, port, logins, sys.stdout)
 
     asyncio.run(serve(settings, ready=ready))
     return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
+
+
+def _run_report(settings: Settings, args: argparse.Namespace) -> int:
+    from monitoring.cli import write_report
+
+    if args.last < args.first:
+        print("assistant: --to is before --from", file=sys.stderr)
+        return 2
+    return asyncio.run(write_report(settings, args.first, args.last, args.format, args.output, args.channel, args.language))
 
 
 def _run_evaluate(settings: Settings, args: argparse.Namespace) -> int:

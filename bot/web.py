@@ -12,8 +12,11 @@ from aiohttp import web
 
 from actions.conversations import ConversationStore, InMemoryConversationStore
 from accounts.web import install_accounts
+from monitoring.config import analysis_config
+from monitoring.dashboard import install_analytics
 from bot.app import Assistant, running_assistant
 from core.settings import Settings
+from staff.web import install_staff_inbox
 from storage.db import Database, open_database
 
 ListeningHook = Callable[[], Awaitable[None]]
@@ -47,14 +50,19 @@ def create_app(
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_assistant)
     install_accounts(app, DATABASE)
+    install_analytics(app, DATABASE, analysis_config(settings))
     for channel in channels:
         channel.install(app)
+    # After the channels: the desk resumes sending to people once every channel can reach them.
+    install_staff_inbox(app, ASSISTANT)
     return app
 
 
 def default_channels(settings: Settings) -> list[WebChannel]:
-    """Return the channels the settings switch on."""
-    channels: list[WebChannel] = []
+    """Return the channels the settings switch on; the web chat is always on."""
+    from bot.channels.web import WebChatChannel
+
+    channels: list[WebChannel] = [WebChatChannel(settings)]
     if settings.telegram_bot_token:
         from bot.channels.telegram import TelegramChannel
 

@@ -27,6 +27,22 @@ class ConversationKey:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """Something a person sent besides text: its kind and the channel's own reference, never the file."""
+
+    # photo, document, voice, audio, video, video_note, animation, sticker, location, contact, other
+    kind: str
+    # Opaque to everyone but its channel (e.g. a Telegram file_id); None when there is nothing to fetch.
+    reference: str | None = None
+    name: str | None = None
+    mime_type: str | None = None
+
+    def __repr__(self) -> str:
+        # File names can be personal ("Bescheid_Ahmad.pdf"): keep them out of logs.
+        return f"Attachment(kind={self.kind!r})"
+
+
+@dataclass(frozen=True)
 class Message:
     """One thing a person sent, as every channel turns it into."""
 
@@ -36,6 +52,12 @@ class Message:
     language_hint: str | None = None
     # For MessageKind.BUTTON: the pressed button's payload (see Button.payload).
     payload: str | None = None
+    # For MessageKind.NON_TEXT: what was sent, so staff can see it during a handover.
+    attachment: Attachment | None = None
+    # The first name the channel knows the person by; shown to staff during a handover, nothing else.
+    first_name: str | None = None
+    # The channel's id of this message, so a message handled twice (e.g. after a restart) is kept once.
+    source_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,10 +31,26 @@ class Settings:
     telegram_webhook_url: str | None
     telegram_webhook_secret: str | None
     telegram_staff_chat_id: str | None
+    # "production" never creates demo logins; anything else is a development or demo set-up.
+    environment: str = "development"
+    # Other sites (scheme://host[:port]) allowed to embed the web chat; its own pages always may.
+    web_chat_origins: tuple[str, ...] = ()
+    # The web chat's transcript is deleted this long after a conversation's last message.
+    web_chat_retention_hours: float = 24.0
+    # Messages of a closed handover to staff are deleted this many days after it was closed.
+    handover_retention_days: float = 30.0
+    # Anonymous inquiry counts (monitoring) are deleted after this many days; 0 keeps them forever.
+    event_retention_days: int = 3650
+    # Published statistics show counts below this as "<k" (k-anonymity of the analysts' figures).
+    analytics_min_count: int = 5
 
     @property
     def rasa_executable(self) -> Path:
         return self.project_root / ".venv-rasa" / "bin" / "rasa"
+
+    @property
+    def production(self) -> bool:
+        return self.environment.strip().lower() == "production"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, env_file: Path | None = None) -> Settings:
@@ -69,6 +85,16 @@ class Settings:
             telegram_webhook_url=get("TELEGRAM_WEBHOOK_URL"),
             telegram_webhook_secret=get("TELEGRAM_WEBHOOK_SECRET"),
             telegram_staff_chat_id=get("TELEGRAM_STAFF_CHAT_ID"),
+            environment=get("ASSISTANT_ENV", "development") or "development",
+            web_chat_origins=tuple(
+                origin.strip().rstrip("/")
+                for origin in (get("ASSISTANT_WEB_CHAT_ORIGINS", "") or "").split(",")
+                if origin.strip()
+            ),
+            web_chat_retention_hours=float(get("ASSISTANT_WEB_CHAT_RETENTION_HOURS", "24") or 24),
+            handover_retention_days=float(get("ASSISTANT_HANDOVER_RETENTION_DAYS", "30") or 30),
+            event_retention_days=int(get("ASSISTANT_EVENT_RETENTION_DAYS", "3650") or 3650),
+            analytics_min_count=int(get("ASSISTANT_ANALYTICS_MIN_COUNT", "5") or 5),
         )
 
 

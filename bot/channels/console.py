@@ -5,15 +5,22 @@ from __future__ import annotations
 import asyncio
 from typing import TextIO
 
+from actions.handover import CANCEL_PAYLOAD
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply
 from core.settings import Settings
 
 CONVERSATION = ConversationKey("console", "terminal")
 
 
+# Typing this leaves a handover to staff, even when its button is gone (e.g. after a restart).
+BACK_TO_ASSISTANT = "0"
+
+
 def to_message(line: str, last_buttons: tuple[Button, ...]) -> Message:
     """Turn a typed line into a Message; a bare button number presses that button."""
     choice = line.strip()
+    if choice == BACK_TO_ASSISTANT:
+        return Message(CONVERSATION, kind=MessageKind.BUTTON, payload=CANCEL_PAYLOAD, text=choice)
     if choice.isdigit() and 1 <= int(choice) <= len(last_buttons):
         button = last_buttons[int(choice) - 1]
         return Message(CONVERSATION, kind=MessageKind.BUTTON, payload=button.payload, text=button.label)
@@ -46,6 +53,12 @@ async def run_console(settings: Settings, source: TextIO, sink: TextIO) -> int:
             if not line:
                 return 0
             reply = await assistant.dialogue.handle(to_message(line, buttons))
+            if reply is None:
+                # Handed over to staff: the assistant stays silent; staff answer in their inbox.
+                if interactive:
+                    sink.write("(an das Team weitergeleitet / passed on to staff; [0] zurück zum Assistenten / back to the assistant)\n")
+                    sink.flush()
+                continue
             buttons = reply.buttons
             sink.write(render(reply) + ("" if interactive else "\n"))
             sink.flush()

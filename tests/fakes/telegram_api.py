@@ -26,9 +26,13 @@ Json = dict[str, Any]
 
 # Parameters whose values arrive JSON-serialised in form data, or are numbers or booleans.
 _JSON_PARAMS = frozenset(
-    {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options", "reply_parameters"}
+    {"reply_markup", "allowed_updates", "commands", "scope", "entities", "link_preview_options", "reply_parameters",
+     "caption_entities", "message_ids"}
 )
-_INT_PARAMS = frozenset({"chat_id", "offset", "limit", "timeout", "message_id", "max_connections", "cache_time"})
+_INT_PARAMS = frozenset(
+    {"chat_id", "offset", "limit", "timeout", "message_id", "max_connections", "cache_time", "message_thread_id",
+     "reply_to_message_id", "from_chat_id"}
+)
 _BOOL_PARAMS = frozenset({"drop_pending_updates", "show_alert", "disable_notification", "protect_content"})
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
@@ -96,6 +100,7 @@ class FakeTelegram:
     _messages: dict[int, dict[int, Json]] = field(default_factory=lambda: defaultdict(dict))
     _chats: dict[int, Json] = field(default_factory=dict)
     _callback_queries: dict[str, bool] = field(default_factory=dict)
+    _topics: dict[int, dict[int, Json]] = field(default_factory=dict)
     _rate_limits: dict[str, deque[int]] = field(default_factory=lambda: defaultdict(deque))
     _dropped_responses: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500_000))
@@ -345,8 +350,129 @@ class FakeTelegram:
         if markup:
             _check_inline_keyboard(markup)
             message["reply_markup"] = markup
+        self._place(message, params)
+        if params.get("entities"):
+            message["entities"] = params["entities"]
         self._messages[chat["id"]][message["message_id"]] = message
         return message
+
+    # --- the staff group: forum topics and media sent by file_id -----------------------------------
+
+    def staff_group(self, chat_id: int, forum: bool = True, title: str = "Team Integration") -> None:
+        """Create the group the staff work in; the bot is a member (and admin, so it sees every message)."""
+        self._chats[chat_id] = {"id": chat_id, "type": "supergroup", "title": title, **({"is_forum": True} if forum else {})}
+
+    def staff_writes(self, person: Person, chat_id: int, text: str, thread: int | None = None,
+                     reply_to: Json | None = None) -> int:
+        """A colleague writes in the staff group: in a forum topic, and/or as a reply to a message."""
+        message = self._message_from(person, text=text)
+        message["chat"] = self._chats[chat_id]
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        if thread is not None:
+            message["message_thread_id"] = thread
+            message["is_topic_message"] = True
+        if reply_to is not None:
+            message["reply_to_message"] = reply_to
+        return self.inject({"message": message})
+
+    def topics(self, chat_id: int) -> dict[int, Json]:
+        return self._topics.get(chat_id, {})
+
+    def messages_in_thread(self, chat_id: int, thread: int | None) -> list[Json]:
+        return [m for m in self.messages_to(chat_id) if m.get("message_thread_id") == thread]
+
+    async def _api_get_chat(self, params: Json) -> Json:
+        chat = self._chats.get(params.get("chat_id"))  # type: ignore[arg-type]
+        if chat is None:
+            raise _ApiError(400, "Bad Request: chat not found")
+        return {**chat, "accent_color_id": 0, "max_reaction_count": 11, "accepted_gift_types":
+                {"unlimited_gifts": False, "limited_gifts": False, "unique_gifts": False,
+                 "premium_subscription": False, "gifts_from_channels": False}}
+
+    async def _api_create_forum_topic(self, params: Json) -> Json:
+        chat = self._chat_to_write(params)
+        if not chat.get("is_forum"):
+            raise _ApiError(400, "Bad Request: the chat is not a forum")
+        thread = next(self._message_ids)
+        topic = {"message_thread_id": thread, "name": str(params.get("name")), "icon_color": 7322096}
+        self._topics.setdefault(chat["id"], {})[thread] = {**topic, "closed": False}
+        return topic
+
+    async def _api_close_forum_topic(self, params: Json) -> bool:
+        topic = self._topic(params)
+        if topic["closed"]:
+            raise _ApiError(400, "Bad Request: TOPIC_NOT_MODIFIED")
+        topic["closed"] = True
+        return True
+
+    async def _api_delete_forum_topic(self, params: Json) -> bool:
+        self._topic(params)
+        chat_id = int(params["chat_id"])
+        thread = int(params["message_thread_id"])
+        del self._topics[chat_id][thread]
+        for message_id in [i for i, m in self._messages[chat_id].items() if m.get("message_thread_id") == thread]:
+            del self._messages[chat_id][message_id]
+        return True
+
+    async def _api_delete_messages(self, params: Json) -> bool:
+        chat = self._chat_to_write(params)
+        for message_id in params.get("message_ids") or []:
+            self._messages[chat["id"]].pop(int(message_id), None)
+        return True
+
+    async def _api_send_photo(self, params: Json) -> Json:
+        return self._media_message(params, "photo")
+
+    async def _api_send_document(self, params: Json) -> Json:
+        return self._media_message(params, "document")
+
+    async def _api_send_voice(self, params: Json) -> Json:
+        return self._media_message(params, "voice")
+
+    async def _api_send_audio(self, params: Json) -> Json:
+        return self._media_message(params, "audio")
+
+    async def _api_send_video(self, params: Json) -> Json:
+        return self._media_message(params, "video")
+
+    async def _api_send_animation(self, params: Json) -> Json:
+        return self._media_message(params, "animation")
+
+    def _media_message(self, params: Json, kind: str) -> Json:
+        chat = self._chat_to_write(params)
+        file_id = params.get(kind)
+        if not isinstance(file_id, str) or not file_id:
+            raise _ApiError(400, f"Bad Request: there is no {kind} in the request")
+        media: Json = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
+        if kind == "photo":
+            media = [{**media, "width": 90, "height": 120}]  # type: ignore[assignment]
+        elif kind == "voice":
+            media["duration"] = 1
+        message: Json = {"message_id": next(self._message_ids), "from": self.bot_user, "chat": chat,
+                         "date": int(time.time()), kind: media, "text": ""}
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        if params.get("caption_entities"):
+            message["caption_entities"] = params["caption_entities"]
+        self._place(message, params)
+        self._messages[chat["id"]][message["message_id"]] = message
+        return message
+
+    def _place(self, message: Json, params: Json) -> None:
+        if params.get("message_thread_id"):
+            message["message_thread_id"] = params["message_thread_id"]
+            message["is_topic_message"] = True
+        reply = params.get("reply_parameters") or {}
+        if params.get("reply_to_message_id") or reply.get("message_id"):
+            message["reply_to_message_id"] = params.get("reply_to_message_id") or reply.get("message_id")
+
+    def _topic(self, params: Json) -> Json:
+        chat = self._chat_to_write(params)
+        topic = self._topics.get(chat["id"], {}).get(int(params.get("message_thread_id") or 0))
+        if topic is None:
+            raise _ApiError(400, "Bad Request: TOPIC_ID_INVALID")
+        return topic
 
     async def _api_edit_message_text(self, params: Json) -> Json:
         chat = self._chat_to_write(params)

@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
+from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
@@ -20,13 +21,16 @@ from bot.channels.telegram.convert import CHANNEL
 from bot.channels.telegram.dispatch import UpdateDispatcher
 from bot.channels.telegram.flood import FloodGuard
 from bot.channels.telegram.limits import TelegramRateLimiter
+from bot.channels.telegram.media import TelegramMedia
 from bot.channels.telegram.outbound import TelegramOutbound
 from bot.channels.telegram.profile import publish_profile
 from bot.channels.telegram.receive import WebhookReceiver, checked_secret, register_webhook, stop_webhook_then_poll
+from bot.channels.telegram.staff_group import StaffGroup
 from bot.web import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE
 from core.content import Content
 from core.errors import AssistantError
 from core.settings import Settings
+from handover.desk import HandoverDesk
 from storage.telegram_groups import GroupNotices
 from storage.telegram_updates import UpdateInbox
 
@@ -55,6 +59,7 @@ class _Running:
     dispatcher: UpdateDispatcher
     receiver: WebhookReceiver | None
     content: Content
+    staff_group: StaffGroup | None = None
 
 
 class TelegramChannel:
@@ -96,19 +101,25 @@ class TelegramChannel:
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         assistant, database = app[ASSISTANT], app[DATABASE]
         application = self._build_application()
+        staff_group = self._staff_group(application.bot, assistant.handovers, assistant.content)
+        if staff_group is not None:
+            # Before the people's handlers: the staff chat's messages and buttons are staff's.
+            application.add_handlers(staff_group.handlers())
         TelegramConversations(
             assistant.dialogue,
             assistant.content,
             app[CONVERSATIONS],
             GroupNotices(database),
             self._settings.telegram_staff_chat_id,
+            assistant.handovers,
         ).install(application)
         await _initialize(application, self._settings.telegram_api_url)
         inbox = UpdateInbox(database)
         guard = FloodGuard(self._limits.flood_messages, self._limits.flood_window)
         dispatcher = UpdateDispatcher(inbox, application.process_update, application.bot, guard)
         receiver = WebhookReceiver(self._secret, inbox, dispatcher) if self._webhook_url else None
-        assistant.deliveries.register(CHANNEL, TelegramOutbound(application.bot, app[CONVERSATIONS]))
+        assistant.deliveries.register(CHANNEL, TelegramOutbound(application.bot, app[CONVERSATIONS], assistant.content))
+        assistant.media.register(CHANNEL, TelegramMedia(application.bot))
         try:
             await inbox.forget_handled(datetime.now(UTC) - KEEP_HANDLED)
             unfinished = await inbox.unfinished()
@@ -116,10 +127,11 @@ class TelegramChannel:
                 dispatcher.submit(stored.update_id, stored.payload)
             if unfinished:
                 log.warning("handling %d update(s) left over from before the last stop", len(unfinished))
-            self._running = _Running(application, inbox, dispatcher, receiver, assistant.content)
+            self._running = _Running(application, inbox, dispatcher, receiver, assistant.content, staff_group)
             yield
         finally:
             assistant.deliveries.unregister(CHANNEL)
+            assistant.media.unregister(CHANNEL)
             self._running = None
             for task in list(self._tasks):
                 task.cancel()
@@ -136,12 +148,24 @@ class TelegramChannel:
         else:
             self._spawn(stop_webhook_then_poll(bot, running.inbox, running.dispatcher, self._poll_timeout))
         self._spawn(publish_profile(bot, running.content))
+        if running.staff_group is not None:
+            self._spawn(running.staff_group.run())
 
     async def _receive(self, request: web.Request) -> web.StreamResponse:
         running = self._running
         if running is None or running.receiver is None:
             return web.Response(status=503, text="starting or stopping")
         return await running.receiver.receive(request)
+
+    def _staff_group(self, bot: Bot, desk: HandoverDesk | None, content: Content) -> StaffGroup | None:
+        """Mirror handovers into TELEGRAM_STAFF_CHAT_ID, when it is set."""
+        chat = (self._settings.telegram_staff_chat_id or "").strip()
+        if not chat or desk is None:
+            return None
+        try:
+            return StaffGroup(bot, int(chat), desk, content)
+        except ValueError as error:
+            raise AssistantError("TELEGRAM_STAFF_CHAT_ID must be a chat id such as -1001234567890") from error
 
     def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
         api = self._settings.telegram_api_url

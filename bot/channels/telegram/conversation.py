@@ -1,4 +1,4 @@
-"""Answer people on Telegram through the shared dialogue; stay quiet in groups; note who blocked us."""
+"""Answer people on Telegram through the shared dialogue (or pass them to staff); stay quiet in groups."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import logging
 import traceback
 from collections import OrderedDict
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Bot, Update
+from telegram import Message as TelegramMessage
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
@@ -23,12 +25,23 @@ from telegram.ext import (
     filters,
 )
 
+from actions.context import ActionContext
 from actions.conversations import ConversationStore
 from actions.dialogue import Dialogue
-from bot.channels.telegram.convert import conversation_key, keyboard, language_hint, split_text
+from bot.channels.telegram.convert import (
+    attachment_of,
+    attachment_text,
+    conversation_key,
+    first_name,
+    keyboard,
+    language_hint,
+    source_id,
+    split_text,
+)
 from bot.channels.telegram.dispatch import FloodWarning
 from core.content import Content
 from core.messages import Message, MessageKind, Reply
+from handover.desk import HandoverDesk
 from storage.telegram_groups import GroupNotices
 
 log = logging.getLogger(__name__)
@@ -43,7 +56,8 @@ GROUPS = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
 
 # Commands and the topic each one answers like a pressed button.
 COMMAND_TOPICS = {"language": "language_switch", "help": "help", "privacy": "privacy", "human": "human_handover"}
-COMMANDS = ("start", *COMMAND_TOPICS)
+# /delete erases what the person said with staff: it works during a handover too.
+COMMANDS = ("start", *COMMAND_TOPICS, "delete")
 # Telegram marks commands with a bot_command entity; also accept one typed or relayed without it.
 UNMARKED_COMMAND = filters.Regex(rf"^/({'|'.join(COMMANDS)})(@\w+)?\s*$")
 REMEMBERED_ALBUMS = 1024
@@ -59,12 +73,14 @@ class TelegramConversations:
         conversations: ConversationStore,
         groups: GroupNotices,
         staff_chat_id: str | None,
+        handovers: HandoverDesk | None = None,
     ) -> None:
         self._dialogue = dialogue
         self._content = content
         self._conversations = conversations
         self._groups = groups
         self._staff_chat_id = staff_chat_id
+        self._handovers = handovers
         self._albums: OrderedDict[int, str] = OrderedDict()
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
@@ -91,9 +107,12 @@ class TelegramConversations:
         if name == "start":
             await self._send(update, context.bot, await self._welcome(update))
             return
-        reply = await self._press(update, f"topic:{COMMAND_TOPICS[name]}")
-        if name == "privacy":
-            reply = replace(reply, text=f"{reply.text}\n\n{self._content.ui_text('privacy_telegram', reply.language)}")
+        if name == "delete":
+            await self._send(update, context.bot, await self._erase(update))
+            return
+        reply = await self._press(update, f"topic:{COMMAND_TOPICS[name]}", f"/{name}")
+        if reply is not None and name == "privacy":
+            reply = replace(reply, text=f"{reply.text}\n\n{self._privacy_note(reply.language)}")
         await self._send(update, context.bot, reply)
 
     async def text(self, update: Update, context: Context) -> None:
@@ -103,19 +122,27 @@ class TelegramConversations:
             conversation_key(update.effective_chat.id),
             text=update.effective_message.text or "",
             language_hint=language_hint(update.effective_user),
+            first_name=first_name(update.effective_user),
+            source_id=source_id(update.effective_message),
         )
         await self._send(update, context.bot, await self._handle(message))
 
     async def not_text(self, update: Update, context: Context) -> None:
-        """Answer voice, photos, stickers and the like kindly, once per album; download nothing."""
+        """Answer voice, photos and the like kindly, once per album; during a handover pass each to staff."""
         assert update.effective_message is not None and update.effective_chat is not None
+        key = conversation_key(update.effective_chat.id)
         album = update.effective_message.media_group_id
         if album is not None and not self._first_of_album(update.effective_chat.id, album):
-            return
+            if self._handovers is None or not await self._handovers.is_handed_over(key):
+                return
         message = Message(
-            conversation_key(update.effective_chat.id),
+            key,
+            text=attachment_text(update.effective_message),
             kind=MessageKind.NON_TEXT,
             language_hint=language_hint(update.effective_user),
+            attachment=attachment_of(update.effective_message),
+            first_name=first_name(update.effective_user),
+            source_id=source_id(update.effective_message),
         )
         await self._send(update, context.bot, await self._handle(message))
 
@@ -130,7 +157,8 @@ class TelegramConversations:
             log.info("button press not acknowledged (%s)", type(error).__name__)
         if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
             return
-        await self._send(update, context.bot, await self._press(update, query.data or ""))
+        label = _button_label(query.message, query.data) if isinstance(query.message, TelegramMessage) else None
+        await self._send(update, context.bot, await self._press(update, query.data or "", label or ""))
 
     async def membership(self, update: Update, context: Context) -> None:
         """Note that a person blocked or unblocked the bot; tell a group once that we stay quiet."""
@@ -138,7 +166,10 @@ class TelegramConversations:
         assert change is not None
         chat, status = change.chat, change.new_chat_member.status
         if chat.type == ChatType.PRIVATE:
-            await self._set_closed(chat.id, closed=status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT))
+            blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
+            await self._set_closed(chat.id, closed=blocked)
+            if blocked and self._handovers is not None:
+                await self._handovers.person_unreachable(conversation_key(chat.id))
         elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
             if status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
                 await self._tell_group_once(chat.id, update, context.bot)
@@ -168,34 +199,62 @@ class TelegramConversations:
             chat = update.effective_chat
             if (chat is None or chat.type == ChatType.PRIVATE) and (chat or update.effective_user):
                 await self._set_closed(private_chat_id(update), closed=True)
+                if self._handovers is not None:
+                    await self._handovers.person_unreachable(conversation_key(private_chat_id(update)))
             log.info("update %s: the person or group cannot be reached any more; not retried", update_id)
             return
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
         # The exception's message may quote the text someone sent: log its type and where it happened.
         log.error("update %s failed: %s\n%s", update_id, type(error).__name__, frames)
 
-    async def _welcome(self, update: Update) -> Reply:
+    async def _welcome(self, update: Update) -> Reply | None:
         """Greet in the person's Telegram language, with the topic menu and a language picker."""
-        greeting = await self._press(update, "topic:greeting")
+        greeting = await self._press(update, "topic:greeting", "/start")
+        if greeting is None:
+            return None  # handed over: /start went to staff
         picker = await self._press(update, "topic:language_switch")
+        if picker is None:
+            return greeting
         return replace(greeting, text=f"{greeting.text}\n\n{picker.text}", buttons=greeting.buttons + picker.buttons)
 
-    async def _press(self, update: Update, payload: str) -> Reply:
+    async def _press(self, update: Update, payload: str, shown: str = "") -> Reply | None:
         message = Message(
             conversation_key(private_chat_id(update)),
+            text=shown,
             kind=MessageKind.BUTTON,
             payload=payload,
             language_hint=language_hint(update.effective_user),
+            first_name=first_name(update.effective_user),
+            source_id=f"update:{update.update_id}:{payload}",
         )
         return await self._handle(message)
 
-    async def _handle(self, message: Message) -> Reply:
+    async def _handle(self, message: Message) -> Reply | None:
         state = await self._conversations.load(message.conversation)
         if state.closed:
             await self._conversations.save(message.conversation, replace(state, closed=False))
         return await self._dialogue.handle(message)
 
-    async def _send(self, update: Update, bot: Bot, reply: Reply) -> None:
+    async def _erase(self, update: Update) -> Reply:
+        """Erase everything the person said with staff (ending a handover), and confirm it in their language."""
+        key = conversation_key(private_chat_id(update))
+        if self._handovers is not None:
+            await self._handovers.erase_conversation(key)
+        state = await self._conversations.load(key)
+        language = state.reply_language(None, self._telegram_language(update))
+        ctx = ActionContext(self._content, "privacy", language, datetime.now(UTC))
+        return ctx.reply(ctx.ui("delete_confirmed"), ctx.menu_buttons())
+
+    def _privacy_note(self, language: str) -> str:
+        note = self._content.ui_text("privacy_telegram", language)
+        if self._handovers is None:
+            return note
+        days = round(self._handovers.retention.total_seconds() / 86400)
+        return f"{note}\n\n{self._content.ui_text('privacy_handover', language).format(days=days)}"
+
+    async def _send(self, update: Update, bot: Bot, reply: Reply | None) -> None:
+        if reply is None:
+            return  # staff answer this conversation now
         await send_reply(bot, private_chat_id(update), reply)
 
     async def _tell_group_once(self, chat_id: int, update: Update, bot: Bot) -> None:
@@ -240,6 +299,18 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
     for number, part in enumerate(parts, 1):
         markup = keyboard(reply.buttons) if number == len(parts) else None
         await bot.send_message(chat_id, part, reply_markup=markup)
+
+
+def _button_label(message: TelegramMessage, data: str | None) -> str | None:
+    """Return the label of the pressed button, as the person saw it."""
+    markup = message.reply_markup
+    if markup is None:
+        return None
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
 
 
 def _command_name(update: Update) -> str:

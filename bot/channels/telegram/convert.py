@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, User
+from telegram import Message as TelegramMessage
 from telegram.constants import MessageLimit
 
-from core.messages import Button, ConversationKey
+from core.messages import Attachment, Button, ConversationKey
 
 CHANNEL = "telegram"
 
@@ -18,6 +19,54 @@ BUTTONS_PER_ROW = 3
 
 def conversation_key(chat_id: int) -> ConversationKey:
     return ConversationKey(CHANNEL, str(chat_id))
+
+
+def source_id(message: TelegramMessage) -> str:
+    """Name a person's message uniquely, so it is stored once however often it is handled."""
+    return f"{message.chat.id}:{message.message_id}"
+
+
+def first_name(user: User | None) -> str | None:
+    """Return the first name only: staff see no last name, user name or phone number."""
+    return user.first_name if user is not None and user.first_name else None
+
+
+def attachment_of(message: TelegramMessage) -> Attachment:
+    """Describe what a message carries besides text, keeping only Telegram's file id (nothing is downloaded)."""
+    if message.photo:
+        return Attachment("photo", message.photo[-1].file_id, None, "image/jpeg")
+    if message.document:
+        document = message.document
+        return Attachment("document", document.file_id, document.file_name, document.mime_type)
+    if message.voice:
+        return Attachment("voice", message.voice.file_id, None, message.voice.mime_type or "audio/ogg")
+    if message.audio:
+        audio = message.audio
+        return Attachment("audio", audio.file_id, audio.file_name, audio.mime_type or "audio/mpeg")
+    if message.video:
+        return Attachment("video", message.video.file_id, message.video.file_name, message.video.mime_type or "video/mp4")
+    if message.video_note:
+        return Attachment("video_note", message.video_note.file_id, None, "video/mp4")
+    if message.animation:
+        animation = message.animation
+        return Attachment("animation", animation.file_id, animation.file_name, animation.mime_type or "video/mp4")
+    if message.sticker:
+        sticker = message.sticker
+        still = not (sticker.is_animated or sticker.is_video)
+        return Attachment("sticker", sticker.file_id if still else None, None, "image/webp" if still else None)
+    if message.location:
+        return Attachment("location")
+    if message.contact:
+        # A shared contact carries a phone number; staff are not shown one.
+        return Attachment("contact")
+    return Attachment("other")
+
+
+def attachment_text(message: TelegramMessage) -> str:
+    """Return what staff may read of a non-text message: its caption, or where a shared location is."""
+    if message.location:
+        return f"{message.location.latitude:.5f}, {message.location.longitude:.5f}"
+    return message.caption or ""
 
 
 def language_hint(user: User | None) -> str | None:

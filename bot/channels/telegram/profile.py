@@ -21,6 +21,7 @@ def commands(content: Content, language: str) -> list[BotCommand]:
     return [
         BotCommand("start", content.ui_text("command_start", language)),
         *(BotCommand(name, content.label(topic, language)) for name, topic in COMMAND_TOPICS.items()),
+        BotCommand("delete", content.ui_text("command_delete", language)),
     ]
 
 

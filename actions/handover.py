@@ -1,0 +1,42 @@
+"""What the dialogue needs from the staff desk: is a person handed over, hand them over, take them back."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Protocol
+
+from core.messages import ConversationKey, Message, Reply
+
+# The button under the handover confirmation that ends the handover from the person's side.
+CANCEL_PAYLOAD = "handover:cancel"
+
+
+class HandoverReason(StrEnum):
+    """Why a conversation went to staff."""
+
+    REQUESTED = "requested"
+    NOT_UNDERSTOOD = "not_understood"
+
+
+class Handovers(Protocol):
+    """The staff desk as the dialogue sees it."""
+
+    async def forward(self, message: Message) -> str | None:
+        """Pass the message to staff if its conversation is handed over; return the handover's language."""
+        ...
+
+    async def start(
+        self,
+        message: Message,
+        language: str,
+        topic: str | None,
+        reason: HandoverReason,
+        earlier: Sequence[str] = (),
+    ) -> Reply | None:
+        """Hand the conversation (and the `earlier` unclear questions) to staff; None if it already was."""
+        ...
+
+    async def cancel(self, conversation: ConversationKey) -> Reply | None:
+        """End the person's handover at their request; return the handback, or None if there was none."""
+        ...

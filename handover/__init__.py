@@ -1,0 +1,1 @@
+"""Handing a conversation to the office's staff and back: storage, routing, delivery, retention."""

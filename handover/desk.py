@@ -1,0 +1,287 @@
+"""The staff desk: hand a conversation to staff, carry messages both ways, and hand it back."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from actions.handover import HandoverReason
+from actions.inquiries import HandoverStatistics, HandoverWait
+from core.content import Content
+from core.delivery import Deliveries
+from core.media import Media, MediaSources, MediaUnavailable
+from core.messages import ConversationKey, Message, MessageKind, Reply
+from handover.events import HandoverChange, HandoverEvents
+from handover.models import ClosedBy
+from handover.notices import confirmation, handback
+from handover.outbox import Outbox
+from handover.retention import DEFAULT_RETENTION, keep_forgetting
+from handover.store import HandoverStore
+from handover.views import HandoverView, Incoming, MessageView, Outgoing, StaffMember
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# Names are cut to this length; staff need a first name, nothing more.
+FIRST_NAME_CHARS = 40
+# Messages to staff are kept whole up to this length (a long letter typed out still fits).
+MAX_TEXT_CHARS = 8000
+# How often messages that could not go out (a channel was away) are tried again.
+RESEND_EVERY = 15.0
+
+
+class HandoverDesk:
+    """Everything that happens to handovers goes through here: the dialogue, the inbox, the staff group."""
+
+    def __init__(
+        self,
+        database: Database,
+        deliveries: Deliveries,
+        media: MediaSources,
+        content: Content,
+        clock: Callable[[], datetime],
+        statistics: HandoverStatistics | None = None,
+        retention: timedelta = DEFAULT_RETENTION,
+    ) -> None:
+        self.events = HandoverEvents()
+        self.retention = retention
+        self._store = HandoverStore(database)
+        self._media = media
+        self._content = content
+        self._clock = clock
+        self._statistics = statistics
+        self._outbox = Outbox(self._store, deliveries, content, clock, self._unreachable, self._changed("delivery"))
+
+    @property
+    def store(self) -> HandoverStore:
+        return self._store
+
+    # --- the person's side (the dialogue and the channels) ---------------------------------------
+
+    async def forward(self, message: Message) -> str | None:
+        """Pass a message to staff if its conversation is handed over; return the handover's language."""
+        if await self._store.active_for(message.conversation) is None:
+            return None
+        forwarded = await self._store.append_incoming(message.conversation, incoming(message), self._clock())
+        if forwarded is None:
+            return None  # closed a moment ago: the assistant answers again
+        if forwarded.message_id is not None:
+            self.events.publish(HandoverChange(forwarded.handover_id, "message"))
+        return forwarded.language
+
+    async def start(
+        self,
+        message: Message,
+        language: str,
+        topic: str | None,
+        reason: HandoverReason,
+        earlier: Sequence[str] = (),
+    ) -> Reply | None:
+        """Hand the conversation to staff and tell the person honestly when someone will answer."""
+        name = (message.first_name or "").strip()[:FIRST_NAME_CHARS] or None
+        handover, created = await self._store.open(message.conversation, name, language, topic, reason, self._clock())
+        if not created:
+            # Another message of the same person started it a moment ago: this one goes to staff.
+            await self.forward(message)
+            return None
+        for text in earlier:
+            # The questions the assistant did not understand: the person accepted to pass them on.
+            await self._store.append_incoming(message.conversation, Incoming("text", text[:MAX_TEXT_CHARS]), self._clock())
+        if message.kind is MessageKind.TEXT and message.text.strip():
+            # "I need help with a letter, can I talk to someone?" is worth keeping for staff.
+            await self._store.append_incoming(message.conversation, incoming(message), self._clock())
+        self.events.publish(HandoverChange(handover.id, "started"))
+        return confirmation(self._content, language, self._clock())
+
+    async def cancel(self, conversation: ConversationKey) -> Reply | None:
+        """End the handover at the person's request and welcome them back to the assistant."""
+        closed = await self._store.close_for(conversation, ClosedBy.PERSON, handback=False, now=self._clock())
+        if closed is None:
+            return None
+        self.events.publish(HandoverChange(closed.id, "closed"))
+        return handback(self._content, closed.language, self._clock())
+
+    async def is_handed_over(self, conversation: ConversationKey) -> bool:
+        return await self._store.active_for(conversation) is not None
+
+    async def person_unreachable(self, conversation: ConversationKey) -> None:
+        """Close the case of a person who blocked the bot; nothing more can reach them."""
+        closed = await self._store.close_for(conversation, ClosedBy.UNREACHABLE, handback=False, now=self._clock())
+        if closed is not None:
+            await self._store.fail_pending(closed.id)
+            self.events.publish(HandoverChange(closed.id, "closed"))
+
+    async def erase_conversation(self, conversation: ConversationKey) -> int:
+        """Erase everything a person said with staff, and end a running handover; return how many."""
+        erased = await self._store.erase_conversation(conversation)
+        for item in erased:
+            self.events.publish(HandoverChange(item.id, "erased", item.staff_thread_id, item.staff_posts))
+        return len(erased)
+
+    # --- staff's side --------------------------------------------------------------------------------
+
+    async def get(self, handover_id: int) -> HandoverView | None:
+        return await self._store.get(handover_id)
+
+    async def active(self) -> list[HandoverView]:
+        return await self._store.active()
+
+    async def recently_closed(self, limit: int = 20) -> list[HandoverView]:
+        return await self._store.recently_closed(limit)
+
+    async def messages(self, handover_id: int, after: int = 0) -> list[MessageView]:
+        return await self._store.messages(handover_id, after)
+
+    async def claim(self, handover_id: int, staff: StaffMember, force: bool = False) -> HandoverView:
+        """Take the conversation; raise ClaimedByOther if a colleague has it and `force` is not set."""
+        claimed = await self._store.claim(handover_id, staff, force, self._clock())
+        self.events.publish(HandoverChange(handover_id, "claimed"))
+        return claimed
+
+    async def release(self, handover_id: int, staff: StaffMember) -> HandoverView:
+        released = await self._store.release(handover_id, staff, self._clock())
+        self.events.publish(HandoverChange(handover_id, "released"))
+        return released
+
+    async def reply(
+        self, handover_id: int, staff: StaffMember, text: str, key: str, force: bool = False
+    ) -> MessageView:
+        """Store a staff reply and send it to the person; the same `key` twice is one reply, sent once."""
+        text = text.strip()[:MAX_TEXT_CHARS]
+        if not text:
+            raise ValueError("an empty reply")
+        stored = await self._store.add_reply(handover_id, staff, text, key, self._clock(), force)
+        self.events.publish(HandoverChange(handover_id, "reply"))
+        if stored.first_answer:
+            await self._record_wait(stored.handover, self._clock())
+        self._outbox.kick(handover_id)
+        return stored.message
+
+    async def close(self, handover_id: int, staff: StaffMember) -> bool:
+        """Close the handover and tell the person they are back with the assistant; False if it was closed."""
+        closed = await self._store.close(handover_id, ClosedBy.STAFF, staff.name, handback=True, now=self._clock())
+        if closed is None:
+            return False
+        self.events.publish(HandoverChange(handover_id, "closed"))
+        self._outbox.kick(handover_id)
+        return True
+
+    async def erase(self, handover_id: int, staff: StaffMember) -> bool:
+        """Erase the person's handover data at once (all their handovers); hand a running one back first."""
+        handover = await self._store.get(handover_id)
+        if handover is None:
+            return False
+        if handover.active:
+            await self._store.close(handover_id, ClosedBy.STAFF, staff.name, handback=True, now=self._clock())
+            await self._outbox.send(handover_id)
+        await self.erase_conversation(handover.conversation)
+        return True
+
+    async def retry(self, message_id: int) -> int | None:
+        """Send a message again whose delivery is unknown, because a colleague decided so; return its handover."""
+        handover_id = await self._store.retry(message_id)
+        if handover_id is None:
+            return None
+        self.events.publish(HandoverChange(handover_id, "delivery"))
+        self._outbox.kick(handover_id)
+        return handover_id
+
+    async def media(self, message_id: int) -> tuple[Media, str | None]:
+        """Fetch an attachment (and its file name) from the channel it came through; nothing is stored."""
+        found = await self._store.media_of(message_id)
+        if found is None:
+            raise MediaUnavailable("no such attachment")
+        fetched = await self._media.fetch(found.conversation.channel, found.reference)
+        if fetched.mime_type is None and found.mime_type:
+            fetched = Media(fetched.content, found.mime_type)
+        return fetched, found.name
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    # --- running -----------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Resume interrupted deliveries and delete expired handovers while the block runs."""
+        await self._outbox.recover()
+        tasks = [
+            asyncio.create_task(self._keep_sending(), name="handover-resend"),
+            asyncio.create_task(
+                keep_forgetting(self._store, self.events, self.retention, self._clock), name="handover-retention"
+            ),
+        ]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._outbox.close()
+
+    async def send_waiting(self) -> None:
+        """Send what waits for any person now (e.g. once every channel has started)."""
+        await self._outbox.resume()
+
+    async def settled(self) -> None:
+        """Wait until every reply handed to the outbox so far has been sent or given up on."""
+        await self._outbox.idle()
+
+    async def _keep_sending(self) -> None:
+        while True:
+            try:
+                await self._outbox.resume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("could not look for unsent handover messages: %s", type(error).__name__)
+            await asyncio.sleep(RESEND_EVERY)
+
+    async def _unreachable(self, outgoing: Outgoing) -> None:
+        closed = await self._store.close(outgoing.handover_id, ClosedBy.UNREACHABLE, None, False, self._clock())
+        await self._store.fail_pending(outgoing.handover_id)
+        if closed is not None:
+            self.events.publish(HandoverChange(outgoing.handover_id, "closed"))
+
+    def _changed(self, what: str) -> Callable[[int], None]:
+        def publish(handover_id: int) -> None:
+            self.events.publish(HandoverChange(handover_id, what))
+
+        return publish
+
+    async def _record_wait(self, handover: HandoverView, answered: datetime) -> None:
+        if self._statistics is None:
+            return
+        wait = HandoverWait(
+            at=answered,
+            channel=handover.conversation.channel,
+            language=handover.language,
+            waited_seconds=max(0.0, (answered - handover.created_at).total_seconds()),
+        )
+        try:
+            await self._statistics.record_wait(wait)
+        except Exception as error:  # statistics must never cost a person their answer
+            log.error("could not record a handover's waiting time: %s", type(error).__name__)
+
+
+def incoming(message: Message) -> Incoming:
+    """Turn what a person sent into what staff are shown: text, the pressed button, or an attachment."""
+    text = (message.text or "")[:MAX_TEXT_CHARS] or None
+    if message.kind is MessageKind.BUTTON:
+        return Incoming("button", text or message.payload, source_id=message.source_id)
+    attachment = message.attachment
+    if message.kind is MessageKind.NON_TEXT:
+        if attachment is None:
+            return Incoming("other", text, source_id=message.source_id)
+        return Incoming(
+            attachment.kind[:24],
+            text,
+            media_ref=attachment.reference,
+            media_name=(attachment.name or "")[:255] or None,
+            media_mime=(attachment.mime_type or "")[:100] or None,
+            source_id=message.source_id,
+        )
+    return Incoming("text", text, source_id=message.source_id)

@@ -1,0 +1,117 @@
+"""Send staff replies and handback notices to the person: in order, each at most once, none lost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from core.content import Content
+from core.delivery import Deliveries, UnknownChannel
+from core.messages import Reply
+from handover.models import Delivery
+from handover.notices import handback, staff_reply
+from handover.store import HANDBACK, HandoverStore
+from handover.views import Outgoing
+
+log = logging.getLogger(__name__)
+
+Unreachable = Callable[[Outgoing], Awaitable[None]]
+Changed = Callable[[int], None]
+
+
+class Outbox:
+    """Deliver what waits in the database, one handover at a time; a restart resumes it."""
+
+    def __init__(
+        self,
+        store: HandoverStore,
+        deliveries: Deliveries,
+        content: Content,
+        clock: Callable[[], datetime],
+        unreachable: Unreachable,
+        changed: Changed,
+    ) -> None:
+        self._store = store
+        self._deliveries = deliveries
+        self._content = content
+        self._clock = clock
+        self._unreachable = unreachable
+        self._changed = changed
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def kick(self, handover_id: int) -> None:
+        """Start sending what waits in a handover, without waiting for it."""
+        task = asyncio.create_task(self._guarded(handover_id), name="handover-outbox")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def send(self, handover_id: int) -> None:
+        """Send every pending message of a handover in order; stop at the first that cannot go now."""
+        # One lock per handover ever sent to in this process: a few hundred bytes each.
+        async with self._locks.setdefault(handover_id, asyncio.Lock()):
+            while (outgoing := await self._store.take_next_outgoing(handover_id)) is not None:
+                if not await self._deliver(outgoing):
+                    break
+
+    async def resume(self) -> None:
+        """Send whatever waits in any handover (after a start, or a channel that was away)."""
+        for handover_id in await self._store.with_pending():
+            await self._guarded(handover_id)
+
+    async def recover(self) -> None:
+        """After a restart: mark what was being sent as unknown, so staff decide; never send it twice."""
+        for handover_id in await self._store.mark_interrupted():
+            log.warning("a message to a person may or may not have arrived before the last stop")
+            self._changed(handover_id)
+
+    async def idle(self) -> None:
+        """Wait until every kicked send has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _guarded(self, handover_id: int) -> None:
+        try:
+            await self.send(handover_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # the database failed: what waits is sent on the next round
+            log.error("sending to a person failed: %s", type(error).__name__)
+
+    async def _deliver(self, outgoing: Outgoing) -> bool:
+        """Deliver one message; return False when the rest of the handover's queue must wait."""
+        try:
+            reached = await self._deliveries.deliver(outgoing.conversation, self._reply(outgoing))
+        except UnknownChannel:
+            # The channel is not running (yet): nothing was sent, so it may be sent later.
+            await self._store.finish_outgoing(outgoing.message_id, Delivery.PENDING, self._clock())
+            return False
+        except asyncio.CancelledError:
+            await asyncio.shield(self._store.finish_outgoing(outgoing.message_id, Delivery.UNKNOWN, self._clock()))
+            raise
+        except Exception as error:
+            # It may have arrived (e.g. the answer was lost): never send it again on our own.
+            log.warning("a message to a person may not have arrived: %s", type(error).__name__)
+            await self._store.finish_outgoing(outgoing.message_id, Delivery.UNKNOWN, self._clock())
+            self._changed(outgoing.handover_id)
+            return False
+        if reached:
+            await self._store.finish_outgoing(outgoing.message_id, Delivery.SENT, self._clock())
+            self._changed(outgoing.handover_id)
+            return True
+        await self._store.finish_outgoing(outgoing.message_id, Delivery.FAILED, self._clock())
+        await self._unreachable(outgoing)
+        self._changed(outgoing.handover_id)
+        return False
+
+    def _reply(self, outgoing: Outgoing) -> Reply:
+        if outgoing.kind == HANDBACK:
+            return handback(self._content, outgoing.language, self._clock())
+        return staff_reply(outgoing.text or "", outgoing.language)

@@ -1,0 +1,536 @@
+"""Handovers and their messages in the database: every change in one transaction, safe to run at once."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, Text, delete, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.messages import ConversationKey
+from handover.models import (
+    ClosedBy,
+    Delivery,
+    Direction,
+    Handover,
+    HandoverMessage,
+    HandoverStatus,
+    StaffChatPost,
+)
+from handover.views import Forwarded, HandoverView, Incoming, MessageView, Outgoing, StaffMember
+from storage.db import Database, UtcDateTime
+
+# The kind of the outgoing message that tells the person they are back with the assistant.
+HANDBACK = "handback"
+
+
+class HandoverClosed(Exception):
+    """The handover is closed (or erased): nothing more can be said in it."""
+
+
+class ClaimedByOther(Exception):
+    """Another colleague has the handover; they must release it or it must be taken over knowingly."""
+
+    def __init__(self, name: str | None) -> None:
+        super().__init__("claimed by a colleague")
+        self.name = name
+
+
+@dataclass(frozen=True)
+class StoredReply:
+    """A staff reply as stored; `first_answer` when it is the handover's first staff answer."""
+
+    message: MessageView
+    first_answer: bool
+    handover: HandoverView
+
+
+@dataclass(frozen=True)
+class StoredMedia:
+    """Where a person's attachment can be fetched: its conversation's channel and the channel's reference."""
+
+    conversation: ConversationKey
+    reference: str
+    mime_type: str | None
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Erased:
+    """A handover whose data was erased, with what is needed to clean up after it."""
+
+    id: int
+    was_active: bool
+    staff_thread_id: int | None
+    # Messages in the Telegram staff group that showed it.
+    staff_posts: tuple[int, ...] = ()
+
+
+class HandoverStore:
+    """All reads and writes of handovers; each method is one transaction."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    # --- the person's side -----------------------------------------------------------------------
+
+    async def open(
+        self, key: ConversationKey, first_name: str | None, language: str, topic: str | None, reason: str, now: datetime
+    ) -> tuple[HandoverView, bool]:
+        """Open a handover for `key`; if one is open already (even one opened a moment ago), return it."""
+        for _ in range(3):
+            try:
+                async with self._session() as session, session.begin():
+                    row = Handover(
+                        channel=key.channel,
+                        conversation_id=key.conversation_id,
+                        first_name=first_name,
+                        language=language,
+                        topic=topic,
+                        reason=reason,
+                        status=HandoverStatus.WAITING,
+                        created_at=now,
+                        waiting_since=now,
+                        last_activity_at=now,
+                    )
+                    session.add(row)
+                    await session.flush()
+                    session.add(_event(row.id, "started", None, now))
+                    return HandoverView.of(row), True
+            except IntegrityError:
+                existing = await self.active_for(key)
+                if existing is not None:
+                    return existing, False
+        raise RuntimeError("could not open a handover")  # pragma: no cover - needs three races in a row
+
+    async def append_incoming(self, key: ConversationKey, incoming: Incoming, now: datetime) -> Forwarded | None:
+        """Store a person's message in their open handover, atomically; None if there is none."""
+        async with self._session() as session, session.begin():
+            source = (
+                select(
+                    Handover.id,
+                    literal(Direction.IN.value, String),
+                    literal(incoming.kind, String),
+                    literal(incoming.text, Text),
+                    literal(incoming.media_ref, String),
+                    literal(incoming.media_name, String),
+                    literal(incoming.media_mime, String),
+                    literal(incoming.source_id, String),
+                    literal(now, UtcDateTime()),
+                )
+                .where(*_active_for(key))
+                # PostgreSQL: wait for a concurrent close, then see the handover as it is afterwards.
+                .with_for_update()
+            )
+            columns = ["handover_id", "direction", "kind", "text", "media_ref", "media_name", "media_mime", "source_id", "created_at"]
+            statement = (
+                _dialect_insert(self._database.engine.dialect.name)
+                .from_select(columns, source)
+                .on_conflict_do_nothing()
+                .returning(HandoverMessage.id, HandoverMessage.handover_id)
+            )
+            inserted = (await session.execute(statement)).first()
+            row = await session.scalar(select(Handover).where(*_active_for(key)))
+            if row is None:
+                return None
+            if inserted is None:
+                return Forwarded(row.id, row.language, None)  # the same message, handled a second time
+            row.last_activity_at = now
+            if row.waiting_since is None:
+                row.waiting_since = now
+            return Forwarded(row.id, row.language, int(inserted.id))
+
+    async def active_for(self, key: ConversationKey) -> HandoverView | None:
+        async with self._session() as session:
+            row = await session.scalar(select(Handover).where(*_active_for(key)))
+            return HandoverView.of(row) if row else None
+
+    # --- staff's side ------------------------------------------------------------------------------
+
+    async def get(self, handover_id: int) -> HandoverView | None:
+        async with self._session() as session:
+            row = await session.get(Handover, handover_id)
+            return HandoverView.of(row) if row else None
+
+    async def active(self) -> list[HandoverView]:
+        """Return every waiting or open handover, oldest first."""
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(Handover).where(Handover.status != HandoverStatus.CLOSED).order_by(Handover.created_at, Handover.id)
+            )
+            return [HandoverView.of(row) for row in rows]
+
+    async def recently_closed(self, limit: int) -> list[HandoverView]:
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(Handover)
+                .where(Handover.status == HandoverStatus.CLOSED)
+                .order_by(Handover.closed_at.desc(), Handover.id.desc())
+                .limit(limit)
+            )
+            return [HandoverView.of(row) for row in rows]
+
+    async def messages(self, handover_id: int, after: int = 0) -> list[MessageView]:
+        """Return a handover's messages after message id `after`, in order."""
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(HandoverMessage)
+                .where(HandoverMessage.handover_id == handover_id, HandoverMessage.id > after)
+                .order_by(HandoverMessage.id)
+            )
+            return [MessageView.of(row) for row in rows]
+
+    async def media_of(self, message_id: int) -> StoredMedia | None:
+        """Return where an attachment came from and what it is, if it is still kept."""
+        async with self._session() as session:
+            found = (
+                await session.execute(
+                    select(
+                        Handover.channel,
+                        Handover.conversation_id,
+                        HandoverMessage.media_ref,
+                        HandoverMessage.media_mime,
+                        HandoverMessage.media_name,
+                    )
+                    .join(Handover, Handover.id == HandoverMessage.handover_id)
+                    .where(HandoverMessage.id == message_id, HandoverMessage.media_ref.is_not(None))
+                )
+            ).first()
+        if found is None:
+            return None
+        return StoredMedia(
+            ConversationKey(found.channel, found.conversation_id), str(found.media_ref), found.media_mime, found.media_name
+        )
+
+    async def media_reference(self, message_id: int) -> str | None:
+        found = await self.media_of(message_id)
+        return found.reference if found else None
+
+    async def claim(self, handover_id: int, staff: StaffMember, force: bool, now: datetime) -> HandoverView:
+        """Give the handover to `staff`; refuse if closed, or if a colleague has it and `force` is not set."""
+        async with self._session() as session, session.begin():
+            row = await _locked(session, handover_id)
+            if row.claimed_by not in (None, staff.key) and not force:
+                raise ClaimedByOther(row.claimed_by_name)
+            if row.claimed_by != staff.key:
+                row.claimed_by, row.claimed_by_name = staff.key, staff.name
+                row.status = HandoverStatus.OPEN
+                row.last_activity_at = now
+                session.add(_event(row.id, "claimed", staff.name, now))
+            return HandoverView.of(row)
+
+    async def release(self, handover_id: int, staff: StaffMember, now: datetime) -> HandoverView:
+        """Give the handover back to everyone (only its holder releases it)."""
+        async with self._session() as session, session.begin():
+            row = await _locked(session, handover_id)
+            if row.claimed_by not in (None, staff.key):
+                raise ClaimedByOther(row.claimed_by_name)
+            if row.claimed_by is not None:
+                row.claimed_by = row.claimed_by_name = None
+                row.status = HandoverStatus.WAITING
+                row.last_activity_at = now
+                session.add(_event(row.id, "released", staff.name, now))
+            return HandoverView.of(row)
+
+    async def add_reply(
+        self, handover_id: int, staff: StaffMember, text: str, source_id: str, now: datetime, force: bool = False
+    ) -> StoredReply:
+        """Queue a staff reply for sending; the same `source_id` (a form sent twice) is stored once."""
+        try:
+            async with self._session() as session, session.begin():
+                row = await _locked(session, handover_id)
+                if row.claimed_by not in (None, staff.key) and not force:
+                    raise ClaimedByOther(row.claimed_by_name)
+                existing = await session.scalar(
+                    select(HandoverMessage).where(
+                        HandoverMessage.handover_id == handover_id, HandoverMessage.source_id == source_id
+                    )
+                )
+                if existing is not None:
+                    return StoredReply(MessageView.of(existing), False, HandoverView.of(row))
+                first = row.first_answered_at is None
+                if row.claimed_by != staff.key:
+                    if row.claimed_by is not None:
+                        session.add(_event(row.id, "claimed", staff.name, now))
+                    row.claimed_by, row.claimed_by_name = staff.key, staff.name
+                row.status = HandoverStatus.OPEN
+                row.first_answered_at = row.first_answered_at or now
+                row.waiting_since = None
+                row.last_activity_at = now
+                message = HandoverMessage(
+                    handover_id=row.id,
+                    direction=Direction.OUT,
+                    kind="text",
+                    text=text,
+                    author_name=staff.name,
+                    source_id=source_id,
+                    delivery=Delivery.PENDING,
+                    created_at=now,
+                )
+                session.add(message)
+                await session.flush()
+                return StoredReply(MessageView.of(message), first, HandoverView.of(row))
+        except IntegrityError:
+            # The same reply arrived twice at the same moment; the other one was stored.
+            async with self._session() as session:
+                stored = await session.scalar(
+                    select(HandoverMessage).where(
+                        HandoverMessage.handover_id == handover_id, HandoverMessage.source_id == source_id
+                    )
+                )
+                handover = await session.get(Handover, handover_id)
+                if stored is None or handover is None:
+                    raise
+                return StoredReply(MessageView.of(stored), False, HandoverView.of(handover))
+
+    async def close(
+        self, handover_id: int, by: ClosedBy, actor: str | None, handback: bool, now: datetime
+    ) -> HandoverView | None:
+        """Close the handover once; queue the "back with the assistant" notice if `handback`."""
+        async with self._session() as session, session.begin():
+            row = await session.get(Handover, handover_id, with_for_update=True)
+            if row is None or row.status == HandoverStatus.CLOSED:
+                return None
+            _close(session, row, by, actor, handback, now)
+            return HandoverView.of(row)
+
+    async def close_for(
+        self, key: ConversationKey, by: ClosedBy, handback: bool, now: datetime
+    ) -> HandoverView | None:
+        """Close the conversation's open handover, if there is one."""
+        async with self._session() as session, session.begin():
+            row = await session.scalar(select(Handover).where(*_active_for(key)).with_for_update())
+            if row is None:
+                return None
+            _close(session, row, by, None, handback, now)
+            return HandoverView.of(row)
+
+    # --- sending to the person exactly once --------------------------------------------------------
+
+    async def take_next_outgoing(self, handover_id: int) -> Outgoing | None:
+        """Mark the handover's oldest pending message as being sent and return it; None if none waits."""
+        async with self._session() as session, session.begin():
+            oldest = (
+                select(func.min(HandoverMessage.id))
+                .where(HandoverMessage.handover_id == handover_id, HandoverMessage.delivery == Delivery.PENDING)
+                .scalar_subquery()
+            )
+            # Only one sender can move a message from pending to sending: it is sent at most once.
+            taken = (
+                await session.execute(
+                    update(HandoverMessage)
+                    .where(HandoverMessage.id == oldest, HandoverMessage.delivery == Delivery.PENDING)
+                    .values(delivery=Delivery.SENDING)
+                    .returning(HandoverMessage.id, HandoverMessage.kind, HandoverMessage.text)
+                )
+            ).first()
+            if taken is None:
+                return None
+            row = await session.get(Handover, handover_id)
+            assert row is not None
+            return Outgoing(
+                taken.id, handover_id, ConversationKey(row.channel, row.conversation_id), row.language, taken.kind, taken.text
+            )
+
+    async def finish_outgoing(self, message_id: int, delivery: Delivery, now: datetime) -> None:
+        async with self._session() as session, session.begin():
+            await session.execute(
+                update(HandoverMessage)
+                .where(HandoverMessage.id == message_id, HandoverMessage.delivery == Delivery.SENDING)
+                .values(delivery=delivery, sent_at=now if delivery is Delivery.SENT else None)
+            )
+
+    async def fail_pending(self, handover_id: int) -> None:
+        """Give up on what still waits to be sent to a person who cannot be reached."""
+        async with self._session() as session, session.begin():
+            await session.execute(
+                update(HandoverMessage)
+                .where(HandoverMessage.handover_id == handover_id, HandoverMessage.delivery == Delivery.PENDING)
+                .values(delivery=Delivery.FAILED)
+            )
+
+    async def retry(self, message_id: int) -> int | None:
+        """Queue a message whose delivery is unknown once more (staff decided to); return its handover."""
+        async with self._session() as session, session.begin():
+            found = (
+                await session.execute(
+                    update(HandoverMessage)
+                    .where(HandoverMessage.id == message_id, HandoverMessage.delivery == Delivery.UNKNOWN)
+                    .values(delivery=Delivery.PENDING)
+                    .returning(HandoverMessage.handover_id)
+                )
+            ).first()
+            return int(found.handover_id) if found else None
+
+    async def mark_interrupted(self) -> list[int]:
+        """After a restart: what was being sent may have arrived; mark it unknown, never send it again."""
+        async with self._session() as session, session.begin():
+            rows = await session.execute(
+                update(HandoverMessage)
+                .where(HandoverMessage.delivery == Delivery.SENDING)
+                .values(delivery=Delivery.UNKNOWN)
+                .returning(HandoverMessage.handover_id)
+            )
+            return sorted({int(row.handover_id) for row in rows})
+
+    async def with_pending(self) -> list[int]:
+        async with self._session() as session:
+            rows = await session.scalars(
+                select(HandoverMessage.handover_id).where(HandoverMessage.delivery == Delivery.PENDING).distinct()
+            )
+            return sorted(int(row) for row in rows)
+
+    # --- forgetting --------------------------------------------------------------------------------
+
+    async def erase_conversation(self, key: ConversationKey) -> list[Erased]:
+        """Delete every handover of a conversation with all its messages, at once."""
+        async with self._session() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(Handover.id, Handover.status, Handover.staff_thread_id).where(
+                        Handover.channel == key.channel, Handover.conversation_id == key.conversation_id
+                    )
+                )
+            ).all()
+            posts = await _posts_of(session, [row.id for row in rows])
+            erased = [
+                Erased(row.id, row.status != HandoverStatus.CLOSED, row.staff_thread_id, posts.get(row.id, ()))
+                for row in rows
+            ]
+            await _delete(session, [item.id for item in erased])
+            return erased
+
+    async def closed_before(self, cutoff: datetime) -> list[Erased]:
+        """Delete closed handovers (and their messages) that were closed before `cutoff`."""
+        async with self._session() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(Handover.id, Handover.staff_thread_id).where(
+                        Handover.status == HandoverStatus.CLOSED, Handover.closed_at < cutoff
+                    )
+                )
+            ).all()
+            posts = await _posts_of(session, [row.id for row in rows])
+            erased = [Erased(row.id, False, row.staff_thread_id, posts.get(row.id, ())) for row in rows]
+            await _delete(session, [item.id for item in erased])
+            return erased
+
+    # --- the Telegram staff group's mapping ------------------------------------------------------
+
+    async def add_post(self, handover_id: int, chat_id: int, message_id: int, handover_message_id: int | None) -> None:
+        async with self._session() as session, session.begin():
+            if await session.get(Handover, handover_id) is None:
+                return  # erased meanwhile
+            session.add(
+                StaffChatPost(
+                    handover_id=handover_id, chat_id=chat_id, message_id=message_id, handover_message_id=handover_message_id
+                )
+            )
+
+    async def set_staff_thread(self, handover_id: int, thread_id: int) -> None:
+        async with self._session() as session, session.begin():
+            await session.execute(update(Handover).where(Handover.id == handover_id).values(staff_thread_id=thread_id))
+
+    async def handover_of_post(self, chat_id: int, message_id: int) -> int | None:
+        async with self._session() as session:
+            found = await session.scalar(
+                select(StaffChatPost.handover_id).where(StaffChatPost.chat_id == chat_id, StaffChatPost.message_id == message_id)
+            )
+            return int(found) if found is not None else None
+
+    async def handover_of_thread(self, chat_id: int, thread_id: int) -> int | None:
+        """Return the handover whose forum topic in the staff chat `chat_id` is `thread_id`."""
+        async with self._session() as session:
+            found = await session.scalar(
+                select(Handover.id)
+                .join(StaffChatPost, StaffChatPost.handover_id == Handover.id)
+                .where(Handover.staff_thread_id == thread_id, StaffChatPost.chat_id == chat_id)
+                .order_by(Handover.id.desc())
+                .limit(1)
+            )
+            return int(found) if found is not None else None
+
+    async def posted(self, handover_id: int, chat_id: int) -> tuple[bool, set[int]]:
+        """Tell whether the handover was introduced in the staff chat, and which of its messages are there."""
+        async with self._session() as session:
+            rows = (
+                await session.execute(
+                    select(StaffChatPost.handover_message_id).where(
+                        StaffChatPost.handover_id == handover_id, StaffChatPost.chat_id == chat_id
+                    )
+                )
+            ).all()
+        introduced = any(row.handover_message_id is None for row in rows)
+        return introduced, {int(row.handover_message_id) for row in rows if row.handover_message_id is not None}
+
+    def _session(self) -> AsyncSession:
+        return self._database.sessions()
+
+
+def _active_for(key: ConversationKey) -> Sequence[Any]:
+    return (
+        Handover.channel == key.channel,
+        Handover.conversation_id == key.conversation_id,
+        Handover.status != HandoverStatus.CLOSED,
+    )
+
+
+async def _locked(session: AsyncSession, handover_id: int) -> Handover:
+    row = await session.get(Handover, handover_id, with_for_update=True)
+    if row is None or row.status == HandoverStatus.CLOSED:
+        raise HandoverClosed()
+    return row
+
+
+def _close(session: AsyncSession, row: Handover, by: ClosedBy, actor: str | None, handback: bool, now: datetime) -> None:
+    row.status = HandoverStatus.CLOSED
+    row.closed_at = now
+    row.closed_by = by
+    row.waiting_since = None
+    row.last_activity_at = now
+    session.add(_event(row.id, f"closed_{by.value}", actor, now))
+    if handback:
+        session.add(
+            HandoverMessage(
+                handover_id=row.id, direction=Direction.OUT, kind=HANDBACK, delivery=Delivery.PENDING, created_at=now
+            )
+        )
+
+
+def _event(handover_id: int, kind: str, actor: str | None, now: datetime) -> HandoverMessage:
+    return HandoverMessage(handover_id=handover_id, direction=Direction.EVENT, kind=kind, author_name=actor, created_at=now)
+
+
+async def _posts_of(session: AsyncSession, ids: list[int]) -> dict[int, tuple[int, ...]]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(StaffChatPost.handover_id, StaffChatPost.message_id).where(StaffChatPost.handover_id.in_(ids))
+    )
+    posts: dict[int, list[int]] = {}
+    for row in rows:
+        posts.setdefault(int(row.handover_id), []).append(int(row.message_id))
+    return {handover_id: tuple(sorted(ids_)) for handover_id, ids_ in posts.items()}
+
+
+async def _delete(session: AsyncSession, ids: list[int]) -> None:
+    # Children first: SQLite does not enforce ON DELETE CASCADE unless told to per connection.
+    if not ids:
+        return
+    await session.execute(delete(StaffChatPost).where(StaffChatPost.handover_id.in_(ids)))
+    await session.execute(delete(HandoverMessage).where(HandoverMessage.handover_id.in_(ids)))
+    await session.execute(delete(Handover).where(Handover.id.in_(ids)))
+
+
+def _dialect_insert(name: str) -> Any:
+    if name == "postgresql":
+        return postgresql.insert(HandoverMessage)
+    if name == "sqlite":
+        return sqlite.insert(HandoverMessage)
+    raise NotImplementedError(f"database {name!r} is not supported; use SQLite or PostgreSQL")
+

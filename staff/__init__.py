@@ -1,0 +1,1 @@
+"""The staff inbox: a web page where colleagues take over conversations, reply and hand them back."""

@@ -1,0 +1,41 @@
+"""Show a person's attachment to staff: fetched from its channel on demand, never kept on disk."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+from aiohttp import web
+
+from core.media import MediaUnavailable
+from staff.auth import staff_of
+from staff.inbox import STAFF_INBOX
+
+# Shown in the page; anything else is offered as a download and never rendered by the browser.
+INLINE_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/webp", "image/gif", "audio/ogg", "audio/mpeg", "audio/mp4", "video/mp4"}
+)
+_UNSAFE = re.compile(r"[^\w.\- ]+")
+
+
+async def attachment(request: web.Request) -> web.StreamResponse:
+    """Serve one attachment to a logged-in colleague."""
+    staff_of(request)
+    inbox = request.app.get(STAFF_INBOX)
+    if inbox is None:
+        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
+    try:
+        media, name = await inbox.desk.media(int(request.match_info["id"]))
+    except MediaUnavailable:
+        raise web.HTTPNotFound(text="Diese Datei ist nicht (mehr) verfügbar.") from None
+    mime_type = (media.mime_type or "").split(";")[0].strip().lower()
+    inline = mime_type in INLINE_TYPES
+    response = web.Response(body=media.content, content_type=mime_type if inline else "application/octet-stream")
+    if not inline:
+        filename = _UNSAFE.sub("_", name or "datei").strip() or "datei"
+        response.headers["Content-Disposition"] = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(name or filename)}"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

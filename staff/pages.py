@@ -1,0 +1,280 @@
+"""The inbox's HTML: every text from a person or a colleague is escaped here, and nothing is linkified."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from html import escape
+from zoneinfo import ZoneInfo
+
+from core.content import Content
+from handover.labels import (
+    CHANNELS,
+    KINDS,
+    REASONS,
+    STATUSES,
+    event_text,
+    language_label,
+    person_name,
+    retention_note,
+    topic_label,
+    waited,
+)
+from handover.models import Delivery, Direction
+from handover.routing import Offer, Section
+from handover.store import HANDBACK
+from handover.views import HandoverView, MessageView, StaffMember
+
+BERLIN = ZoneInfo("Europe/Berlin")
+SECTION_TITLES = {
+    Section.MINE: "Meine Gespräche",
+    Section.WAITING: "Wartend",
+    Section.COLLEAGUES: "Bei Kolleg:innen",
+}
+DELIVERY = {
+    Delivery.PENDING: "wird gesendet …",
+    Delivery.SENDING: "wird gesendet …",
+    Delivery.SENT: "✓ zugestellt",
+    Delivery.FAILED: "⚠ nicht zugestellt: die Person ist nicht erreichbar",
+    Delivery.UNKNOWN: "⚠ Zustellung unklar (Unterbrechung beim Senden)",
+}
+IMAGE_KINDS = frozenset({"photo", "sticker"})
+PLAYABLE = {"voice": "audio", "audio": "audio", "video": "video", "video_note": "video", "animation": "video"}
+
+
+def h(text: object) -> str:
+    """Escape for HTML text and attribute values."""
+    return escape(str(text), quote=True)
+
+
+def page(title: str, body: str, staff: StaffMember, csrf: str, waiting: int, main_id: str, conversation: int | None = None) -> str:
+    """Wrap a page of the inbox: header with the colleague and logout, the live script."""
+    languages = ", ".join(sorted(staff.languages)) or "keine Sprachen eingetragen"
+    count = f"({waiting}) " if waiting else ""
+    return f"""<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="csrf-token" content="{h(csrf)}">
+<title data-base="{h(title)}">{h(count)}{h(title)}</title>
+<link rel="stylesheet" href="/staff/static/inbox.css">
+<script src="/staff/static/inbox.js" defer></script>
+</head><body>
+<header class="top">
+<a class="home" href="/staff/">Posteingang <span id="waiting-count" class="count" aria-live="polite">{waiting or ""}</span></a>
+<span class="who">{h(staff.name)} <small>({h(languages)})</small></span>
+<span id="live" class="live" role="status" aria-live="polite">verbinde …</span>
+<button id="notify" class="link" type="button" hidden>Bei neuen Anfragen benachrichtigen</button>
+<form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{h(csrf)}"><button class="link">Abmelden</button></form>
+</header>
+<main id="{h(main_id)}"{f' data-id="{conversation}"' if conversation is not None else ""}>
+{body}
+</main></body></html>
+"""
+
+
+def inbox(offers: list[Offer], closed: list[HandoverView], content: Content, now: datetime, retention: timedelta) -> str:
+    """Render the lists of conversations: mine, waiting, with colleagues, and recently closed."""
+    parts = []
+    for section in Section:
+        rows = [offer for offer in offers if offer.section is section]
+        if section is Section.WAITING or rows:
+            parts.append(_section(section, rows, content, now))
+    parts.append(_closed(closed, content, now, retention))
+    return "\n".join(parts)
+
+
+def _section(section: Section, offers: list[Offer], content: Content, now: datetime) -> str:
+    title = SECTION_TITLES[section]
+    if not offers:
+        return f'<section class="list"><h2>{h(title)}</h2><p class="empty">Niemand wartet gerade.</p></section>'
+    rows = "\n".join(_row(offer, content, now) for offer in offers)
+    return f"""<section class="list" data-section="{section.name.lower()}"><h2>{h(title)} <span class="n">{len(offers)}</span></h2>
+<table><thead><tr><th>Name</th><th>Sprache</th><th>Anliegen</th><th>Kanal</th><th>Status</th><th>Wartet seit</th></tr></thead>
+<tbody>{rows}</tbody></table></section>"""
+
+
+def _row(offer: Offer, content: Content, now: datetime) -> str:
+    handover = offer.handover
+    badges = []
+    if offer.speaks_language:
+        badges.append('<span class="badge mine">Ihre Sprache</span>')
+    if offer.for_language_colleagues:
+        badges.append('<span class="badge later">zuerst für Kolleg:innen mit Ukrainisch/Russisch</span>')
+    status = STATUSES[handover.status.value]
+    if offer.section is Section.MINE:
+        status = "bei Ihnen"
+    elif handover.claimed_by_name:
+        status = f"bei {handover.claimed_by_name}"
+    wait = waited(handover.waiting_since, now) if handover.waiting_since else "beantwortet"
+    urgent = " urgent" if handover.waiting_since and now - handover.waiting_since > timedelta(hours=1) else ""
+    return (
+        f'<tr class="handover{urgent}" data-id="{handover.id}">'
+        f'<td><a href="/staff/c/{handover.id}">{h(person_name(handover))}</a> {"".join(badges)}</td>'
+        f"<td>{h(language_label(content, handover.language))}</td>"
+        f"<td>{h(_concern(handover, content))}</td>"
+        f"<td>{h(CHANNELS.get(handover.conversation.channel, handover.conversation.channel))}</td>"
+        f"<td>{h(status)}</td><td>{h(wait)}</td></tr>"
+    )
+
+
+def _closed(closed: list[HandoverView], content: Content, now: datetime, retention: timedelta) -> str:
+    if not closed:
+        rows = '<p class="empty">Keine.</p>'
+    else:
+        items = "".join(
+            f'<li><a href="/staff/c/{item.id}">{h(person_name(item))}</a> · {h(language_label(content, item.language))}'
+            f" · {h(CHANNELS.get(item.conversation.channel, item.conversation.channel))}"
+            f" · abgeschlossen {h(_when(item.closed_at, now))}</li>"
+            for item in closed
+        )
+        rows = f"<ul>{items}</ul>"
+    return f'<section class="list closed"><h2>Kürzlich abgeschlossen</h2>{rows}<p class="note">{h(retention_note(retention))}</p></section>'
+
+
+def conversation(handover: HandoverView, messages: list[MessageView], staff: StaffMember, content: Content, now: datetime, csrf: str) -> str:
+    """Render one conversation: who and what, the actions, the messages and the reply box."""
+    return f"""<nav><a href="/staff/">← zurück zum Posteingang</a></nav>
+<section id="summary" class="summary">{summary(handover, staff, content, now)}</section>
+<section id="actions" class="actions">{actions(handover, staff, csrf)}</section>
+<ol id="messages" class="messages" aria-live="polite">{message_list(handover, messages, content, now, csrf)}</ol>
+<section id="composer" data-mode="{composer_mode(handover, staff)}">{composer(handover, staff, content, csrf)}</section>"""
+
+
+def summary(handover: HandoverView, staff: StaffMember, content: Content, now: datetime) -> str:
+    if not handover.active:
+        state = f"abgeschlossen {_when(handover.closed_at, now)}"
+    elif handover.claimed_by == staff.key:
+        state = "bei Ihnen"
+    elif handover.claimed_by_name:
+        state = f"bei {handover.claimed_by_name}"
+    else:
+        state = "wartet auf eine Kollegin oder einen Kollegen"
+    wait = f"Die Person wartet seit {waited(handover.waiting_since, now)} auf Antwort." if handover.waiting_since else ""
+    return f"""<h1>{h(person_name(handover))}</h1>
+<dl>
+<dt>Sprache</dt><dd lang="{h(handover.language)}">{h(language_label(content, handover.language))}</dd>
+<dt>Kanal</dt><dd>{h(CHANNELS.get(handover.conversation.channel, handover.conversation.channel))}</dd>
+<dt>Anliegen</dt><dd>{h(_concern(handover, content))}</dd>
+<dt>Status</dt><dd id="state" data-status="{h(handover.status.value)}">{h(state)}</dd>
+<dt>Begonnen</dt><dd>{h(_when(handover.created_at, now))}</dd>
+</dl><p class="wait">{h(wait)}</p>"""
+
+
+def actions(handover: HandoverView, staff: StaffMember, csrf: str) -> str:
+    base = f"/staff/c/{handover.id}"
+    buttons = []
+    if handover.active:
+        if handover.claimed_by is None:
+            buttons.append(_action(f"{base}/claim", "Übernehmen", csrf, "claim"))
+        elif handover.claimed_by == staff.key:
+            buttons.append(_action(f"{base}/release", "Freigeben", csrf, "release"))
+        else:
+            buttons.append(_action(f"{base}/claim", "Trotzdem übernehmen", csrf, "claim", force=True))
+        buttons.append(
+            _action(f"{base}/close", "Abschließen", csrf, "close",
+                    confirm="Gespräch abschließen? Die Person wird wieder vom Assistenten beantwortet.")
+        )
+    buttons.append(
+        _action(f"{base}/erase", "Daten löschen", csrf, "erase",
+                confirm="Alle Nachrichten dieser Person an das Team sofort löschen? Das kann nicht rückgängig gemacht werden.")
+    )
+    return "".join(buttons)
+
+
+def _action(url: str, label: str, csrf: str, name: str, force: bool = False, confirm: str = "") -> str:
+    extra = '<input type="hidden" name="force" value="1">' if force else ""
+    ask = f' data-confirm="{h(confirm)}"' if confirm else ""
+    return (
+        f'<form method="post" action="{h(url)}" class="action"{ask}><input type="hidden" name="csrf_token" value="{h(csrf)}">'
+        f'{extra}<button type="submit" name="do" value="{h(name)}" class="{h(name)}">{h(label)}</button></form>'
+    )
+
+
+def message_list(handover: HandoverView, messages: list[MessageView], content: Content, now: datetime, csrf: str) -> str:
+    return "\n".join(_message(handover, message, now, csrf) for message in messages)
+
+
+def _message(handover: HandoverView, message: MessageView, now: datetime, csrf: str) -> str:
+    when = _when(message.created_at, now)
+    if message.direction is Direction.EVENT:
+        return f'<li class="event" data-id="{message.id}">{h(event_text(message, handover))} · {h(when)}</li>'
+    if message.direction is Direction.OUT:
+        status = DELIVERY.get(message.delivery, "") if message.delivery else ""
+        retry = ""
+        if message.delivery is Delivery.UNKNOWN:
+            retry = (
+                f'<form method="post" action="/staff/m/{message.id}/retry" class="action inline">'
+                f'<input type="hidden" name="csrf_token" value="{h(csrf)}"><button type="submit">Erneut senden</button></form>'
+            )
+        if message.kind == HANDBACK:
+            return f'<li class="event" data-id="{message.id}">Hinweis an die Person „wieder beim Assistenten“ · {h(status)}{retry}</li>'
+        return (
+            f'<li class="msg staff" data-id="{message.id}" data-delivery="{h(message.delivery or "")}">'
+            f'<div class="meta">{h(message.author_name or "Team")} · {h(when)} · <span class="delivery">{h(status)}</span>{retry}</div>'
+            f'<div class="text" dir="auto">{h(message.text or "")}</div></li>'
+        )
+    return (
+        f'<li class="msg person" data-id="{message.id}"><div class="meta">{h(person_name(handover))} · {h(when)}</div>'
+        f"{_content_of(message)}</li>"
+    )
+
+
+def _content_of(message: MessageView) -> str:
+    text = f'<div class="text" dir="auto">{h(message.text)}</div>' if message.text else ""
+    if message.kind == "text":
+        return text
+    label = KINDS.get(message.kind, KINDS["other"])
+    source = f"/staff/media/{message.id}"
+    if not message.has_media:
+        return f'<div class="attachment">{h(label)}</div>{text}'
+    if message.kind in IMAGE_KINDS:
+        shown = f'<img src="{source}" alt="{h(label)}" loading="lazy">'
+    elif message.kind in PLAYABLE:
+        tag = PLAYABLE[message.kind]
+        shown = f'<{tag} controls preload="none" src="{source}"></{tag}>'
+    else:
+        name = message.media_name or "Datei"
+        shown = f'<a class="file" href="{source}" download>{h(label)} öffnen: {h(name)}</a>'
+    return f'<div class="attachment"><span class="kind">{h(label)}</span>{shown}</div>{text}'
+
+
+def composer_mode(handover: HandoverView, staff: StaffMember) -> str:
+    """Tell which reply box a colleague gets, so a live update keeps a half-written reply."""
+    if not handover.active:
+        return "closed"
+    return "other" if handover.claimed_by not in (None, staff.key) else "reply"
+
+
+def composer(handover: HandoverView, staff: StaffMember, content: Content, csrf: str) -> str:
+    if not handover.active:
+        return '<p class="note">Dieses Gespräch ist abgeschlossen. Neue Nachrichten der Person beantwortet wieder der Assistent.</p>'
+    if handover.claimed_by not in (None, staff.key):
+        return (
+            f'<p class="note">{h(handover.claimed_by_name or "Eine Kollegin oder ein Kollege")} bearbeitet dieses Gespräch. '
+            "Übernehmen Sie es, um zu antworten.</p>"
+        )
+    language = language_label(content, handover.language)
+    return f"""<form id="reply" method="post" action="/staff/c/{handover.id}/reply">
+<input type="hidden" name="csrf_token" value="{h(csrf)}">
+<input type="hidden" name="key" value="{h(secrets.token_urlsafe(16))}">
+<label for="reply-text">Antwort an {h(person_name(handover))} – am besten auf {h(language)}</label>
+<textarea id="reply-text" name="text" rows="3" required maxlength="8000" lang="{h(handover.language)}" dir="auto"
+ placeholder="Nachricht schreiben … (Enter sendet, Umschalt+Enter für neue Zeile)"></textarea>
+<p class="hint">Die Person sieht Ihre Nachricht als „Team des Büros“, ohne Ihren Namen.</p>
+<button type="submit">Senden</button> <span id="reply-error" class="error" role="alert"></span>
+</form>"""
+
+
+def _concern(handover: HandoverView, content: Content) -> str:
+    """Say what the person asked about last, and why they came to staff."""
+    reason = REASONS.get(handover.reason, handover.reason)
+    topic = topic_label(content, handover.topic)
+    return reason if topic == "–" else f"{topic} · {reason}"
+
+
+def _when(moment: datetime | None, now: datetime) -> str:
+    if moment is None:
+        return "–"
+    local, today = moment.astimezone(BERLIN), now.astimezone(BERLIN)
+    if local.date() == today.date():
+        return f"{local:%H:%M}"
+    return f"{local:%d.%m.} {local:%H:%M}"

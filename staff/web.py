@@ -1,0 +1,220 @@
+"""The staff inbox at /staff/: conversation lists, a conversation view, actions, attachments, live updates."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+
+from handover.desk import HandoverDesk
+from handover.labels import person_name
+from handover.store import ClaimedByOther, HandoverClosed
+from handover.views import StaffMember
+from staff import pages
+from staff.auth import staff_of, wants_json
+from staff.inbox import STAFF_INBOX, StaffInbox
+from staff.live import close_live_sockets, live_socket
+from staff.media import attachment
+from staff.static import static_file
+
+# Pages of the inbox run only this app's own scripts and talk only to it (its websocket included).
+CSP = (
+    "default-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; script-src 'self'; "
+    "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) -> None:
+    """Add the inbox's routes and run the handover desk (deliveries, retention) while the app runs."""
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        desk: HandoverDesk | None = app[assistant_key].handovers
+        if desk is None:
+            yield
+            return
+        app[STAFF_INBOX] = StaffInbox(desk, app[assistant_key].content, app[assistant_key].database)
+        async with desk.running():
+            yield
+
+    app.cleanup_ctx.append(lifecycle)
+    app.on_shutdown.append(close_live_sockets)
+    router = app.router
+    router.add_get("/staff", _to_inbox)
+    router.add_get("/staff/", inbox_page)
+    router.add_get("/staff/parts/inbox", inbox_part)
+    router.add_get("/staff/c/{id:\\d+}", conversation_page)
+    router.add_get("/staff/c/{id:\\d+}/parts", conversation_part)
+    router.add_post("/staff/c/{id:\\d+}/reply", reply)
+    router.add_post("/staff/c/{id:\\d+}/claim", claim)
+    router.add_post("/staff/c/{id:\\d+}/release", release)
+    router.add_post("/staff/c/{id:\\d+}/close", close)
+    router.add_post("/staff/c/{id:\\d+}/erase", erase)
+    router.add_post("/staff/m/{id:\\d+}/retry", retry)
+    router.add_get("/staff/media/{id:\\d+}", attachment)
+    router.add_get("/staff/ws", live_socket)
+    router.add_get("/staff/static/{name}", static_file)
+
+
+async def inbox_page(request: web.Request) -> web.StreamResponse:
+    staff, csrf = staff_of(request)
+    inbox = _inbox(request)
+    body, waiting = await inbox.lists(staff)
+    return _html(pages.page("Posteingang – Büro für Integrationsfragen", body, staff, csrf, waiting, "inbox"))
+
+
+async def inbox_part(request: web.Request) -> web.StreamResponse:
+    staff, _ = staff_of(request)
+    body, waiting = await _inbox(request).lists(staff)
+    return _json({"html": body, "waiting": waiting})
+
+
+async def conversation_page(request: web.Request) -> web.StreamResponse:
+    staff, csrf = staff_of(request)
+    inbox = _inbox(request)
+    handover = await inbox.desk.get(_id(request))
+    if handover is None:
+        raise web.HTTPNotFound(text="Dieses Gespräch gibt es nicht (mehr).")
+    messages = await inbox.desk.messages(handover.id)
+    body = pages.conversation(handover, messages, staff, inbox.content, inbox.desk.now(), csrf)
+    title = f"{person_name(handover)} – Posteingang"
+    return _html(pages.page(title, body, staff, csrf, await inbox.waiting(), "conversation", handover.id))
+
+
+async def conversation_part(request: web.Request) -> web.StreamResponse:
+    """Return the parts of a conversation view that change, freshly rendered (and escaped)."""
+    staff, csrf = staff_of(request)
+    inbox = _inbox(request)
+    handover = await inbox.desk.get(_id(request))
+    if handover is None:
+        return _json({"gone": True, "waiting": await inbox.waiting()})
+    now = inbox.desk.now()
+    messages = await inbox.desk.messages(handover.id)
+    return _json(
+        {
+            "summary": pages.summary(handover, staff, inbox.content, now),
+            "actions": pages.actions(handover, staff, csrf),
+            "messages": pages.message_list(handover, messages, inbox.content, now, csrf),
+            "composer": pages.composer(handover, staff, inbox.content, csrf),
+            "mode": pages.composer_mode(handover, staff),
+            "waiting": await inbox.waiting(),
+        }
+    )
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    staff, _ = staff_of(request)
+    form = await _form(request)
+    handover_id = _id(request)
+    text, key = str(form.get("text", "")), str(form.get("key", "")).strip()[:64]
+    if not key:
+        raise web.HTTPBadRequest(text="Die Nachricht hat keinen Schlüssel; bitte die Seite neu laden.")
+    try:
+        sent = await _inbox(request).desk.reply(handover_id, staff, text, key, force=form.get("force") == "1")
+    except ValueError:
+        return _refused(request, 400, "Bitte schreiben Sie eine Nachricht.", handover_id)
+    except ClaimedByOther as other:
+        return _refused(request, 409, f"{other.name or 'Jemand'} bearbeitet dieses Gespräch. Bitte erst übernehmen.", handover_id)
+    except HandoverClosed:
+        return _refused(request, 409, "Das Gespräch ist bereits abgeschlossen; die Nachricht wurde nicht gesendet.", handover_id)
+    return _done(request, f"/staff/c/{handover_id}", {"message": sent.id})
+
+
+async def claim(request: web.Request) -> web.StreamResponse:
+    staff, _ = staff_of(request)
+    form = await _form(request)
+    handover_id = _id(request)
+    try:
+        await _inbox(request).desk.claim(handover_id, staff, force=form.get("force") == "1")
+    except ClaimedByOther as other:
+        return _refused(request, 409, f"{other.name or 'Jemand'} hat das Gespräch gerade übernommen.", handover_id)
+    except HandoverClosed:
+        return _refused(request, 409, "Das Gespräch ist bereits abgeschlossen.", handover_id)
+    return _done(request, f"/staff/c/{handover_id}")
+
+
+async def release(request: web.Request) -> web.StreamResponse:
+    staff, _ = staff_of(request)
+    handover_id = _id(request)
+    try:
+        await _inbox(request).desk.release(handover_id, staff)
+    except ClaimedByOther as other:
+        return _refused(request, 409, f"Das Gespräch liegt bei {other.name or 'jemand anderem'}.", handover_id)
+    except HandoverClosed:
+        return _refused(request, 409, "Das Gespräch ist bereits abgeschlossen.", handover_id)
+    return _done(request, "/staff/")
+
+
+async def close(request: web.Request) -> web.StreamResponse:
+    staff, _ = staff_of(request)
+    await _inbox(request).desk.close(_id(request), staff)
+    return _done(request, "/staff/")
+
+
+async def erase(request: web.Request) -> web.StreamResponse:
+    staff, _ = staff_of(request)
+    await _inbox(request).desk.erase(_id(request), staff)
+    return _done(request, "/staff/")
+
+
+async def retry(request: web.Request) -> web.StreamResponse:
+    staff_of(request)
+    handover_id = await _inbox(request).desk.retry(_id(request))
+    if handover_id is None:
+        return _refused(request, 409, "Diese Nachricht kann nicht erneut gesendet werden.", None)
+    return _done(request, f"/staff/c/{handover_id}")
+
+
+def _inbox(request: web.Request) -> StaffInbox:
+    inbox = request.app.get(STAFF_INBOX)
+    if inbox is None:
+        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
+    return inbox
+
+
+def _id(request: web.Request) -> int:
+    return int(request.match_info["id"])
+
+
+async def _form(request: web.Request) -> dict[str, str]:
+    if request.content_type == "application/json":
+        data = await request.json()
+        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+    return {key: str(value) for key, value in (await request.post()).items() if isinstance(value, str)}
+
+
+def _done(request: web.Request, location: str, data: dict[str, Any] | None = None) -> web.StreamResponse:
+    if wants_json(request):
+        return _json({"ok": True, **(data or {})})
+    if not location.startswith("/") or location.startswith("//"):
+        location = "/staff/"
+    raise web.HTTPSeeOther(location)
+
+
+def _refused(request: web.Request, status: int, message: str, handover_id: int | None) -> web.StreamResponse:
+    if wants_json(request):
+        return _json({"error": message}, status)
+    back = f"/staff/c/{handover_id}" if handover_id is not None else "/staff/"
+    body = f'<!doctype html><html lang="de"><meta charset="utf-8"><title>Nicht möglich</title><p>{pages.h(message)}</p><p><a href="{back}">Zurück</a></p></html>'
+    return _html(body, status)
+
+
+async def _to_inbox(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound("/staff/")
+
+
+def _html(body: str, status: int = 200) -> web.Response:
+    return _secured(web.Response(text=body, content_type="text/html", status=status))
+
+
+def _json(data: dict[str, Any], status: int = 200) -> web.Response:
+    return _secured(web.json_response(data, status=status))
+
+
+def _secured(response: web.Response) -> web.Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Content-Security-Policy"] = CSP
+    return response

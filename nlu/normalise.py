@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # The classifier sees at most this much of a message; the rest rarely changes the topic.
@@ -25,6 +26,10 @@ _ARABIC_SCRIPT_UNIFY = str.maketrans(
     }
 )
 
+# E-mail addresses, links and anything with three or more digits in a row (phone numbers, IBANs,
+# ids, postcodes) tell nothing about the topic and drown a short question in noise.
+_NOISE = re.compile(r"\S+@\S+|https?://\S+|\S*\d{3,}\S*")
+
 _LATIN_FOLD = str.maketrans({"ß": "ss", "ı": "i", "İ": "i", "ё": "е", "Ё": "Е"})
 
 
@@ -38,7 +43,8 @@ def clean_text(text: str) -> str:
 
 def normalise_for_nlu(text: str) -> str:
     """Fold case, accents and script variants so "offnungszeiten" meets "Öffnungszeiten"."""
-    text = clean_text(text)[:MAX_NLU_CHARS].translate(_ARABIC_SCRIPT_UNIFY).translate(_LATIN_FOLD)
+    text = _NOISE.sub(" ", clean_text(text)[:MAX_NLU_CHARS])
+    text = text.translate(_ARABIC_SCRIPT_UNIFY).translate(_LATIN_FOLD)
     decomposed = unicodedata.normalize("NFD", text.casefold())
     kept: list[str] = []
     base = ""

@@ -26,3 +26,11 @@ def test_bidi_overrides_and_control_characters_are_removed() -> None:
 
 def test_long_text_is_cut() -> None:
     assert len(normalise_for_nlu("a" * 20_000)) == MAX_NLU_CHARS
+
+
+def test_numbers_addresses_and_links_do_not_reach_the_classifier() -> None:
+    text = "Ich bin Ahmad, Tel +49 151 23456789, ahmad@example.org, IBAN DE89370400440532013000, https://x.de/a"
+    normalised = normalise_for_nlu(text)
+    for secret in ("23456789", "ahmad@example.org", "de89370400440532013000", "https://x.de/a"):
+        assert secret not in normalised
+    assert normalise_for_nlu("wann um 14:00 offen?") == "wann um 14:00 offen?"

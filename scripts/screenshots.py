@@ -21,17 +21,8 @@ sys.path.insert(0, str(PROJECT))
 from bot.channels.web import WebChatChannel  # noqa: E402
 from bot.web import create_app, listening  # noqa: E402
 from core.settings import Settings  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE: ViewportSize = {"width": 390, "height": 844}
 # Each screenshot: the page's language, the label of the input in it, and what the person asks.
 CONVERSATIONS = {

@@ -14,7 +14,9 @@ from core.content import Content, load_content
 from core.settings import PROJECT_ROOT, Settings
 from nlu.server import RasaServer
 from nlu.training import train
+from storage.db import Database, open_database
 from tests.fakes.nlu import FakeNlu, serve_fake_nlu
+from tests.storage.databases import DATABASE_KINDS, fresh_database_url
 
 # Keyword rules of the fake NLU: enough to route wiring tests to a topic.
 FAKE_RULES = {
@@ -70,3 +72,16 @@ def fake_settings(base_settings: Settings, fake_nlu: tuple[FakeNlu, str]) -> Ite
     """Settings pointing at a fake NLU server (for wiring tests)."""
     nlu, url = fake_nlu
     yield replace(base_settings, nlu_url=url, nlu_token=nlu.token, nlu_timeout=1.0)
+
+
+@pytest.fixture(params=DATABASE_KINDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database of each kind: SQLite and the PostgreSQL server of 127.0.0.1."""
+    async with fresh_database_url(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    async with open_database(database_url) as opened:
+        yield opened

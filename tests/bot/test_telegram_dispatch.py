@@ -11,7 +11,7 @@ import pytest
 from telegram import Bot, Update
 
 from bot.channels.telegram.dispatch import FloodWarning, UpdateDispatcher
-from bot.channels.telegram.flood import FloodGuard
+from core.flood import FloodGuard
 from storage.db import Database, open_database
 from storage.telegram_updates import UpdateInbox, UpdateStatus
 

@@ -13,7 +13,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 
 from bot.app import Assistant
 from bot.channels.telegram import TelegramLimits
-from bot.channels.telegram.flood import Admission, FloodGuard
+from core.flood import Admission, FloodGuard
 from bot.channels.telegram.limits import TelegramRateLimiter, safe_to_retry
 from core.content import Content
 from core.settings import Settings

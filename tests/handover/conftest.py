@@ -26,7 +26,6 @@ from handover.desk import HandoverDesk
 from storage.db import Database, open_database
 from tests.bot.conftest import FAST, nlu, telegram_api, telegram_settings, wiring_assistant, wiring_nlu  # noqa: F401
 from tests.fakes.telegram_api import FakeTelegram
-from tests.storage.databases import DATABASE_KINDS, fresh_database_url
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Open consultation until 12:00; the Ukraine team only from 14:00.
@@ -62,12 +61,6 @@ class RecordingOutbound:
             return False
         self.sent.append((conversation, reply))
         return True
-
-
-@pytest.fixture(params=DATABASE_KINDS)
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    async with fresh_database_url(request.param, tmp_path) as url, open_database(url) as opened:
-        yield opened
 
 
 @pytest.fixture

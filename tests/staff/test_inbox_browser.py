@@ -16,17 +16,8 @@ from tests.fakes.telegram_api import Person
 from tests.handover.conftest import StaffedBot
 from tests.handover.test_telegram_handover import handover_of, staff_text
 from tests.staff.conftest import PASSWORD, base_url
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 OLENA = Person(1001, "Olena", "uk")
 AHMAD = Person(1002, "Ahmad", "ar")
 

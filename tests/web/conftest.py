@@ -23,17 +23,8 @@ from core.settings import Settings
 from storage.db import Database
 from tests.conftest import FAKE_RULES
 from tests.fakes.nlu import FakeNlu, serve_fake_nlu
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 Dressing = Callable[[Assistant], Assistant]
 
@@ -144,12 +135,12 @@ async def chat(
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Any]:
     """Debian's headless Chromium, driven by Playwright, once per module."""
-    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+    if not os.access(CHROMIUM, os.X_OK):
         pytest.skip("Chromium is not installed at /usr/bin/chromium; `make setup` installs it as root")
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             yield launched
         finally:

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.channels.web.language import accepted_languages
-from bot.channels.web.pace import Admission, ChatPace
+from core.flood import Admission, FloodGuard
 from bot.channels.web.pages import STATIC
 
 
@@ -21,7 +21,7 @@ class Clock:
 
 def test_a_chat_may_send_a_few_frames_then_is_asked_once_to_slow_down_then_cut_off() -> None:
     clock = Clock()
-    pace = ChatPace(max_frames=3, window=10, hang_up_after=6, clock=clock)
+    pace = FloodGuard(max_messages=3, window=10, hang_up_after=6, clock=clock)
     assert [pace.admit("a") for _ in range(6)] == [
         Admission.ANSWER, Admission.ANSWER, Admission.ANSWER, Admission.SLOW_DOWN, Admission.SKIP, Admission.HANG_UP,
     ]

@@ -19,7 +19,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.channels.telegram.conversation import TelegramConversations
 from bot.channels.telegram.convert import CHANNEL
 from bot.channels.telegram.dispatch import UpdateDispatcher
-from bot.channels.telegram.flood import FloodGuard
+from core.flood import FloodGuard
 from bot.channels.telegram.limits import TelegramRateLimiter
 from bot.channels.telegram.media import TelegramMedia
 from bot.channels.telegram.outbound import TelegramOutbound

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 from telegram.constants import ChatType
 
-from bot.channels.telegram.flood import Admission, FloodGuard
+from core.flood import Admission, FloodGuard
 from bot.channels.telegram.parse import parse_update
 from storage.telegram_updates import UpdateInbox
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.web.live import OpenChats, WebChatOutbound
-from bot.channels.web.pace import ChatPace
+from core.flood import FloodGuard
 from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.session import CHANNEL
@@ -51,7 +51,7 @@ class WebChatChannel:
             content=assistant.content,
             transcripts=transcripts,
             chats=chats,
-            pace=ChatPace(limits.frames_per_window, limits.window_seconds, limits.hang_up_after),
+            pace=FloodGuard(limits.frames_per_window, limits.window_seconds, limits.hang_up_after),
             limits=limits,
             origins=frozenset(self._settings.web_chat_origins),
             retention_seconds=int(self._retention.total_seconds()),

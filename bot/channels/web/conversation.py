@@ -23,7 +23,7 @@ from bot.channels.web.frames import (
     reply_frame,
 )
 from bot.channels.web.live import ChatConnection
-from bot.channels.web.pace import Admission
+from core.flood import Admission
 from bot.channels.web.runtime import WebChatRuntime
 from bot.channels.web.session import CHANNEL
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply

@@ -14,34 +14,46 @@ class Admission(StrEnum):
     ANSWER = "answer"
     SLOW_DOWN = "slow_down"
     SKIP = "skip"
+    HANG_UP = "hang_up"
 
 
 class FloodGuard:
-    """Allow `max_messages` per `window` seconds per sender; beyond, one "slow down", then silence."""
+    """Allow `max_messages` per `window` seconds per sender; then one "slow down", then silence.
+
+    With `hang_up_after`, a sender who goes on to that many messages in the window is to be cut off
+    (channels with a connection to close, like the web chat's websocket).
+    """
 
     def __init__(
-        self, max_messages: int = 10, window: float = 10.0, clock: Callable[[], float] = time.monotonic
+        self,
+        max_messages: int = 10,
+        window: float = 10.0,
+        hang_up_after: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._max = max_messages
         self._window = window
+        self._hang_up_after = max(hang_up_after, max_messages + 1) if hang_up_after else None
+        self._keep = self._hang_up_after or max_messages + 1
         self._clock = clock
         self._arrivals: dict[Hashable, deque[float]] = {}
         self._warned: set[Hashable] = set()
 
     def admit(self, sender: Hashable) -> Admission:
-        """Count a message from `sender` as it arrives and say whether to answer it."""
+        """Count a message from `sender` as it arrives and say what to do with it."""
         now = self._clock()
         if len(self._arrivals) > 4096:
             self._forget_quiet(now)
-        arrivals = self._arrivals.setdefault(sender, deque(maxlen=self._max))
+        arrivals = self._arrivals.setdefault(sender, deque(maxlen=self._keep))
         while arrivals and arrivals[0] <= now - self._window:
             arrivals.popleft()
-        flooding = len(arrivals) >= self._max
         # Skipped messages count too: whoever keeps sending stays slowed down.
         arrivals.append(now)
-        if not flooding:
+        if len(arrivals) <= self._max:
             self._warned.discard(sender)
             return Admission.ANSWER
+        if self._hang_up_after is not None and len(arrivals) >= self._hang_up_after:
+            return Admission.HANG_UP
         if sender in self._warned:
             return Admission.SKIP
         self._warned.add(sender)

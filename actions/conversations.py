@@ -23,9 +23,13 @@ class ConversationState:
     unclear: tuple[str, ...] = ()
     # The person cannot be reached (e.g. blocked the bot); a channel reopens it when they write again.
     closed: bool = False
+    # Another language the last messages were confidently in, and how many in a row: the
+    # conversation's language follows only after several (actions.language.settle_language).
+    switch_to: str | None = None
+    switch_votes: int = 0
 
     def reply_language(self, detected: str | None, default: str) -> str:
-        return self.chosen_language or detected or self.language or default
+        return self.chosen_language or self.language or detected or default
 
     def with_language(self, language: str | None) -> ConversationState:
         return replace(self, language=language or self.language)

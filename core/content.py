@@ -39,6 +39,8 @@ UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "message_too_long": frozenset(),
     "non_text": frozenset(),
     "language_switched": frozenset(),
+    # To a message in a language we do not speak, before the same in English and German.
+    "other_language": frozenset({"languages"}),
     "choose_language": frozenset(),
     "talk_to_person": frozenset(),
     "slow_down": frozenset(),

@@ -250,7 +250,8 @@ class TelegramConversations:
         if self._handovers is None:
             return note
         days = round(self._handovers.retention.total_seconds() / 86400)
-        return f"{note}\n\n{self._content.ui_text('privacy_handover', language).format(days=days)}"
+        days_text = self._content.count("days", days, language)
+        return f"{note}\n\n{self._content.ui_text('privacy_handover', language).format(days=days_text)}"
 
     async def _send(self, update: Update, bot: Bot, reply: Reply | None) -> None:
         if reply is None:

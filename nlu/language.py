@@ -37,7 +37,16 @@ TRIPLES_FULL_WEIGHT_LETTERS = 12
 SMOOTHING = 2000.0
 # Below this mean log-probability per letter triple, text that contains no known word is taken for
 # keyboard mashing ("asdkj qwe zzz") rather than a language: see GibberishCheck.
-GIBBERISH_LOGPROB = -7.2
+GIBBERISH_LOGPROB = -12.5
+# Keyboard rows (Latin, Turkish, Cyrillic, Arabic, Persian): three neighbouring keys typed in a
+# row ("asd", "фыв", "ضصث") are how random typing looks.
+_KEYBOARD_ROWS = (
+    "qwertzuiopü", "asdfghjklöä", "yxcvbnm", "qwertyuiop", "asdfghjkl", "zxcvbnm", "ğüşiı",
+    "йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю", "фівапролджє", "йцукенгшщзхї",
+    "ضصثقفغعهخحج", "شسيبلاتنمكط", "ئءؤرلاىةوزظ", "ضصثقفغعهخحجچ", "شسیبلاتنمکگ", "ظطزرذدپو",
+)  # fmt: skip
+_NEIGHBOURS = frozenset(pair for row in _KEYBOARD_ROWS for pair in zip(row, row[1:]))
+_VOWELS = frozenset("aeiouyäöüıаеёиоуыэюяіїєاویآ")
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 # Latin words that may carry Arabic chat-alphabet digits ("3ndkon", "ba7es").
@@ -268,10 +277,22 @@ class LanguageDetector:
         return LanguageGuess(best, True, confidence, "statistical", romanised=romanised, words=len(words))
 
     def _gibberish(self, words: Sequence[str]) -> bool:
-        """Return True when no word is known and the letters look like no language we learnt."""
+        """Return True for keyboard mashing: no known word, and typed at random rather than written.
+
+        A word nobody used in the examples may still be real ("Fremdenfeindlichkeit", "GDPR"), so
+        unknown words alone are not enough: the words must look mashed (keys next to each other,
+        one letter again and again, no vowel), one word repeated ("blub blub"), or lowercase Latin
+        letters in triples no language of ours writes.
+        """
         if not self._vocabulary or any(_fold(word) in self._vocabulary for word in words if len(word) >= 2):
             return False
-        return self._all_triples.plausibility(" ".join(words)) < GIBBERISH_LOGPROB
+        folded = [_fold(word) for word in words]
+        if all(_looks_mashed(word) for word in words):
+            return True
+        if len(folded) >= 2 and len(set(folded)) == 1:
+            return True
+        lowercase_latin = all(word.isascii() and word.islower() for word in words)
+        return lowercase_latin and self._all_triples.plausibility(" ".join(words)) < GIBBERISH_LOGPROB
 
     def _others(self, script: str) -> tuple[str, ...]:
         return OTHER_LATIN_LANGUAGES if script == "latin" else ()
@@ -364,3 +385,22 @@ def _word_language_table(vocabulary: Mapping[str, Iterable[str]]) -> dict[str, C
 
 def _fold(word: str) -> str:
     return normalise_for_nlu(word)
+
+
+def _looks_mashed(word: str) -> bool:
+    """Return True for a word typed at random: neighbouring keys, one key held, or no vowel at all."""
+    if len(word) < 3:
+        return False
+    if any(char.isupper() for char in word):
+        # "GDPR", "KVKK": acronyms are typed on purpose (Arabic script has no capitals at all).
+        return False
+    word = _fold(word)
+    if len(set(word)) == 1:
+        return True  # "aaaa", "zzz"; "hallooo" and "hiii" have more letters than that
+    if word.isascii() and not any(char in _VOWELS for char in word):
+        return True  # "hmm", "xyz", "sdfg"
+    neighbours = [(a, b) in _NEIGHBOURS or (b, a) in _NEIGHBOURS for a, b in zip(word, word[1:])]
+    # Most of the word is a walk along a keyboard row.
+    return sum(neighbours) >= 0.6 * len(neighbours) and any(
+        neighbours[i] and neighbours[i + 1] for i in range(len(neighbours) - 1)
+    )

@@ -78,6 +78,6 @@ def unsupported_language(ctx: ActionContext) -> Reply:
     names = [language.name if rtl else isolate(language.name) for language in ctx.content.languages.values()]
     text = ctx.content.unsupported_reply.format(languages=", ".join(names))
     if ctx.language not in ("en", "de"):
-        own = ctx.ui("other_language").format(languages=format_list(names, locale=ctx.language))
+        own = ctx.content.ui_text("other_language", ctx.language).format(languages=format_list(names, locale=ctx.language))
         text = f"{own}\n\n{text}"
     return ctx.reply(text, ctx.language_buttons(), "unsupported_language")

@@ -29,6 +29,9 @@ LATIN_LETTER_CUE_WEIGHT = 0.6
 # Arabic chat alphabet: digits for letters Latin lacks ("3" ع, "7" ح, "2" ء) inside a word.
 ARABIZI_WEIGHT = 0.8
 _ARABIZI = re.compile(r"[a-z][235679]|[235679][a-z]", re.IGNORECASE)
+# A word of at least this many letters used in the examples of this many languages is a shared term.
+SHARED_TERM_LETTERS = 4
+SHARED_TERM_LANGUAGES = 4
 # Letter triples vote with half the weight of the statistical detector, which knows de/en/tr better;
 # for romanised messages the words of the romanised examples add the rest.
 TRIPLES_WEIGHT = 0.5
@@ -207,6 +210,14 @@ class LanguageDetector:
         self._vocabulary = _word_language_table(
             {code: [*vocabulary.get(code, []), *romanised.get(code, [])] for code in {*vocabulary, *romanised}}
         )
+        # Names every language uses alike ("Integrationsbericht", "Kastanienwall") say nothing about
+        # the language of the sentence around them.
+        names = {name.casefold() for name in names}
+        # German terms people put into every language ("Ausländerbehörde", "Jobcenter", "Anmeldung")
+        # say nothing about the language around them, like names.
+        self._names = frozenset(names) | {
+            word for word, uses in self._vocabulary.items() if len(word) >= SHARED_TERM_LETTERS and len(uses) >= SHARED_TERM_LANGUAGES
+        }
         latin = [code for code in _SCRIPT_LANGUAGES["latin"] if code in vocabulary]
         self._latin_triples = LetterTriples(
             {**{code: vocabulary[code] for code in latin}, **{code: romanised[code] for code in self._romanised}}
@@ -215,9 +226,6 @@ class LanguageDetector:
         self._all_triples = LetterTriples(
             {code: [*vocabulary.get(code, []), *romanised.get(code, [])] for code in {*vocabulary, *romanised}}
         )
-        # Names every language uses alike ("Integrationsbericht", "Kastanienwall") say nothing about
-        # the language of the sentence around them.
-        self._names = frozenset(name.casefold() for name in names)
 
     def detect(self, text: str, hint: str | None = None, previous: str | None = None) -> LanguageGuess:
         """Guess the language of `text`; `hint` is the channel's, `previous` the conversation's."""

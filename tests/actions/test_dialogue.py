@@ -137,7 +137,7 @@ async def test_gibberish_is_not_understood_and_twice_offers_a_person(assistant: 
     first = await dialogue.handle(text("asdkj qwe zzz", hint="fa"))
     assert first.language == "fa" and first.rtl and first.topic == "out_of_scope"
     assert first.text == assistant.content.ui_text("not_understood", "fa")
-    second = await dialogue.handle(text("blub blub ???"))
+    second = await dialogue.handle(text("blub blub ???", hint="fa"))
     assert second.language == "fa"
     assert second.text == assistant.content.ui_text("handover_offer", "fa")
     assert "topic:human_handover" in [b.payload for b in second.buttons]

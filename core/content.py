@@ -461,6 +461,19 @@ def fingerprint(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:12]
 
 
+def review_fingerprint(content: Content, topic: str, language: str) -> str:
+    """Return the fingerprint a review of one topic (or "ui") in one language confirms."""
+    if language not in content.languages:
+        raise KeyError(language)
+    if topic == "ui":
+        return fingerprint(_ui_texts(content, language))
+    return fingerprint(content.topics[topic].texts(language))
+
+
+def _ui_texts(content: Content, language: str) -> str:
+    return "\n".join(sorted(content.ui[language].values()))
+
+
 @dataclass(frozen=True)
 class ReviewState:
     """How much of one language a native speaker has confirmed, and what to have checked first."""
@@ -480,7 +493,7 @@ def review_state(content: Content) -> list[ReviewState]:
         changed: list[str] = []
         unconfirmed: list[str] = []
         parts: list[tuple[str, Review | None, str]] = [
-            ("interface (ui.yml)", content.ui_reviewed.get(code), "\n".join(sorted(content.ui[code].values())))
+            ("interface (ui.yml)", content.ui_reviewed.get(code), _ui_texts(content, code))
         ]
         parts += [(t, content.topics[t].reviewed.get(code), content.topics[t].texts(code)) for t in order if t in content.topics]
         for name, review, text in parts:
@@ -511,3 +524,18 @@ def _build_schedules(doc: dict[str, Any]) -> dict[str, OfficeSchedule]:
         )
         for name, slots in doc["schedules"].items()
     }
+
+
+def render_review_state(content: Content, first: int = 5) -> str:
+    """Say per language how much a native speaker confirmed and what to have checked first."""
+    lines = ["native-speaker review (confirmed / changed since review / not yet confirmed):"]
+    for state in review_state(content):
+        total = len(state.confirmed) + len(state.changed_since_review) + len(state.unconfirmed)
+        pending = [*state.changed_since_review, *state.unconfirmed]
+        lines.append(
+            f"  {state.language}: {len(state.confirmed)}/{len(state.changed_since_review)}/{len(state.unconfirmed)} of {total};"
+            f" check first: {', '.join(pending[:first]) or '-'}"
+        )
+    lines.append("  confirm with `reviewed: {LANG: {by: NAME, on: DATE, fingerprint: F}}` in the topic's file;")
+    lines.append("  F per topic and language: `assistant content fingerprint TOPIC LANG` (ui.yml: TOPIC = ui)")
+    return "\n".join(lines)

@@ -98,10 +98,9 @@ class LetterTriples:
     def languages(self) -> tuple[str, ...]:
         return tuple(self._counts)
 
-    def log_likelihood(self, text: str, code: str) -> tuple[float, int]:
-        """Return the summed log-probability of the text's triples under `code`, and their number."""
+    def log_likelihood(self, triples: Sequence[str], code: str) -> float:
+        """Return the summed log-probability of a text's letter triples under `code`."""
         counts, total = self._counts[code], self._totals[code]
-        triples = _triples(text)
         # Dirichlet smoothing towards all languages together: a language with few examples (Persian
         # in Latin letters) falls back on what text looks like in general, not on a uniform guess
         # that would favour it for every rare triple.
@@ -109,14 +108,15 @@ class LetterTriples:
         for triple in triples:
             background = (self._all[triple] + 0.5) / (self._all_total + 0.5 * self._size)
             logp += math.log((counts[triple] + SMOOTHING * background) / (total + SMOOTHING))
-        return logp, len(triples)
+        return logp
 
     def posterior(self, text: str, candidates: Sequence[str]) -> dict[str, float]:
         """Return, per candidate, the probability that the text is in it (equal priors)."""
         known = [code for code in candidates if code in self._counts]
         if not known:
             return {}
-        scores = {code: self.log_likelihood(text, code)[0] for code in known}
+        triples = _triples(text)
+        scores = {code: self.log_likelihood(triples, code) for code in known}
         top = max(scores.values())
         weights = {code: math.exp(score - top) for code, score in scores.items()}
         total = sum(weights.values())
@@ -124,12 +124,10 @@ class LetterTriples:
 
     def plausibility(self, text: str) -> float:
         """Return the best mean log-probability per triple over all languages (low: no language)."""
-        best = -math.inf
-        for code in self._counts:
-            total, count = self.log_likelihood(text, code)
-            if count:
-                best = max(best, total / count)
-        return best
+        triples = _triples(text)
+        if not triples:
+            return -math.inf
+        return max(self.log_likelihood(triples, code) / len(triples) for code in self._counts)
 
 
 def _triples(text: str) -> list[str]:

@@ -29,7 +29,8 @@ from nlu.understanding import MessageUnderstanding
 from handover.desk import HandoverDesk
 from monitoring.config import office_hours, retention
 from monitoring.recorder import DatabaseInquiryRecorder
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 
 log = logging.getLogger(__name__)
 

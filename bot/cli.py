@@ -96,9 +96,8 @@ def _run_account_add(settings: Settings, args: argparse.Namespace) -> int:
 async def _add_account(
     settings: Settings, username: str, password: str, role: str, name: str, languages: list[str]
 ) -> int:
-    import accounts.models  # noqa: F401  (registers the tables)
     from accounts.service import AccountService
-    from storage.db import open_database
+    from storage.migrate import open_database
 
     async with open_database(settings.database_url) as database:
         account = await AccountService(database).create(username, password, [role], name, languages)

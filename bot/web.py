@@ -17,7 +17,8 @@ from monitoring.dashboard import install_analytics
 from bot.app import Assistant, running_assistant
 from core.settings import Settings
 from staff.web import install_staff_inbox
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 
 ListeningHook = Callable[[], Awaitable[None]]
 AssistantFactory = Callable[[Settings, Database, ConversationStore], AbstractAsyncContextManager[Assistant]]

@@ -14,7 +14,8 @@ from core.content import Content, load_content
 from core.settings import PROJECT_ROOT, Settings
 from nlu.server import RasaServer
 from nlu.training import train
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 from tests.fakes.nlu import FakeNlu, serve_fake_nlu
 from tests.storage.databases import DATABASE_KINDS, fresh_database_url
 

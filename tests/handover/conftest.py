@@ -23,7 +23,8 @@ from core.media import MediaSources
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.desk import HandoverDesk
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 from tests.bot.conftest import FAST, nlu, telegram_api, telegram_settings, wiring_assistant, wiring_nlu  # noqa: F401
 from tests.fakes.telegram_api import FakeTelegram
 

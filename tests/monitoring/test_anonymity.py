@@ -31,7 +31,8 @@ from monitoring.tables import TABLES, HourlyWaits
 from nlu.client import RasaNluClient
 from nlu.language import LanguageDetector
 from nlu.understanding import MessageUnderstanding
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 from tests.fakes.nlu import FakeNlu
 from tests.storage.databases import fresh_database_url
 

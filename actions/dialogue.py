@@ -151,7 +151,7 @@ class Dialogue:
         language = state.reply_language(guess.language, self._content.default_language)
         state = state.with_language(guess.language)
         try:
-            understood = await self._understanding.understand(text, hint, state.language)
+            understood = await self._understanding.classify(text, guess)
         except NluUnavailable as error:
             log.warning("answering without NLU: %s", error)
             reply = menu_notice(self._context("nlu_unavailable", language), "nlu_unavailable")

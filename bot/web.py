@@ -4,31 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Protocol
 
 from aiohttp import web
 
-from actions.conversations import ConversationStore, InMemoryConversationStore
 from accounts.web import install_accounts
+from actions.conversations import ConversationStore, InMemoryConversationStore
+from bot.app import Assistant, running_assistant
+from bot.channels.telegram import TelegramChannel
+from bot.channels.web import WebChatChannel
+from bot.keys import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE, SETTINGS
+from core.settings import Settings
 from monitoring.config import analysis_config
 from monitoring.dashboard import install_analytics
-from bot.app import Assistant, running_assistant
-from core.settings import Settings
 from staff.web import install_staff_inbox
 from storage.db import Database
 from storage.migrate import open_database
 
-ListeningHook = Callable[[], Awaitable[None]]
 AssistantFactory = Callable[[Settings, Database, ConversationStore], AbstractAsyncContextManager[Assistant]]
-
-SETTINGS = web.AppKey("settings", Settings)
-DATABASE = web.AppKey("database", Database)
-CONVERSATIONS = web.AppKey[ConversationStore]("conversations")
-ASSISTANT = web.AppKey("assistant", Assistant)
-# Run once the server accepts connections, e.g. to tell Telegram where the webhook is.
-AFTER_LISTENING = web.AppKey[list[ListeningHook]]("after_listening")
 _ASSISTANT_FACTORY = web.AppKey[AssistantFactory]("assistant_factory")
 
 
@@ -61,12 +56,8 @@ def create_app(
 
 def default_channels(settings: Settings) -> list[WebChannel]:
     """Return the channels the settings switch on; the web chat is always on."""
-    from bot.channels.web import WebChatChannel
-
     channels: list[WebChannel] = [WebChatChannel(settings)]
     if settings.telegram_bot_token:
-        from bot.channels.telegram import TelegramChannel
-
         channels.append(TelegramChannel(settings))
     return channels
 

@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import Assistant
 from bot.channels.telegram.convert import conversation_key
-from bot.web import ASSISTANT
+from bot.keys import ASSISTANT
 from core.messages import Reply
 from core.settings import Settings
 from storage.telegram_updates import UpdateStatus

@@ -16,7 +16,8 @@ from actions.conversations import ConversationStore
 from actions.inquiries import HandoverWait
 from bot.app import Assistant, assemble
 from bot.channels.telegram import TelegramChannel
-from bot.web import ASSISTANT, AssistantFactory, create_app, listening
+from bot.keys import ASSISTANT
+from bot.web import AssistantFactory, create_app, listening
 from core.content import Content
 from core.delivery import Deliveries
 from core.media import MediaSources
@@ -131,7 +132,7 @@ def at_time(assistant: Assistant, clock: Clock) -> AssistantFactory:
 
     @asynccontextmanager
     async def factory(settings: Settings, database: Database, conversations: ConversationStore) -> AsyncIterator[Assistant]:
-        yield assemble(assistant.runtime, settings, database, conversations, clock=clock)
+        yield assemble(assistant.nlu, settings, database, conversations, clock=clock)
 
     return factory
 

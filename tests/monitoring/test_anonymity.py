@@ -21,7 +21,7 @@ from sqlalchemy import MetaData, inspect, select
 from actions.conversations import InMemoryConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandledMessage, Outcome
-from bot.app import build_language_detector
+from nlu.runtime import build_language_detector
 from bot.channels.console import to_message
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind

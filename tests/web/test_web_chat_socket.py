@@ -13,11 +13,12 @@ from typing import Any
 import aiohttp
 from aiohttp import WSCloseCode
 
-from bot.app import Assistant, Understanding
+from bot.app import Assistant
 from bot.channels.web import WebChatLimits
 from bot.channels.web.session import COOKIE
 from core.messages import Button, ConversationKey, Message, Reply
 from core.settings import Settings
+from nlu.runtime import RunningNlu
 from tests.fakes.nlu import FakeNlu
 from tests.web.conftest import RunningChat, chat_settings, next_frame, running_chat, session_of, visitor
 
@@ -146,7 +147,7 @@ class StaffTakeOver:
 
 
 async def test_during_a_handover_nothing_is_sent_automatically_and_staff_words_arrive(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     def handing_over(assistant: Assistant) -> Assistant:
         return replace(assistant, dialogue=StaffTakeOver(assistant.dialogue))  # type: ignore[arg-type]
@@ -178,7 +179,7 @@ async def test_html_and_script_stay_text_everywhere(chat: RunningChat, web_nlu: 
 
 
 async def test_malformed_frames_get_a_polite_answer_and_the_chat_goes_on(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     bad_frames = [
         "not json",
@@ -245,7 +246,7 @@ async def test_a_frame_beyond_the_size_limit_closes_only_that_socket(chat: Runni
 
 
 async def test_a_flood_gets_one_slow_down_then_silence_then_the_line_is_cut(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     limits = WebChatLimits(frames_per_window=3, window_seconds=30, hang_up_after=12)
     async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding, limits) as chat:
@@ -269,7 +270,7 @@ async def test_a_flood_gets_one_slow_down_then_silence_then_the_line_is_cut(
 
 
 async def test_pages_of_other_sites_may_not_open_the_websocket_unless_allowed(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     settings = chat_settings(base_settings, tmp_path, web_chat_origins=("https://www.hameln.de",))
     async with running_chat(settings, fake_understanding) as chat, visitor() as client:
@@ -333,7 +334,7 @@ async def test_a_staff_reply_with_buttons_keeps_them_for_the_reload(chat: Runnin
 
 
 async def test_stopping_the_app_closes_open_chats_quickly(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     async with visitor() as client:
         async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding) as chat:
@@ -347,7 +348,7 @@ async def test_stopping_the_app_closes_open_chats_quickly(
 
 
 async def test_one_chat_may_not_open_endless_websockets(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     limits = WebChatLimits(sockets_per_chat=2)
     async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding, limits) as chat:

@@ -26,7 +26,7 @@ from bot.channels.telegram.outbound import TelegramOutbound
 from bot.channels.telegram.profile import publish_profile
 from bot.channels.telegram.receive import WebhookReceiver, checked_secret, register_webhook, stop_webhook_then_poll
 from bot.channels.telegram.staff_group import StaffGroup
-from bot.web import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE
+from bot.keys import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE
 from core.content import Content
 from core.errors import AssistantError
 from core.settings import Settings

@@ -16,7 +16,7 @@ from bot.channels.web.pages import demo_page, embed_script, static_asset, widget
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.session import CHANNEL
 from bot.channels.web.socket import chat_socket
-from bot.web import ASSISTANT, DATABASE
+from bot.keys import ASSISTANT, DATABASE
 from core.settings import Settings
 from storage.web_chat import Transcripts
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -22,6 +23,9 @@ class HandoverReason(StrEnum):
 class Handovers(Protocol):
     """The staff desk as the dialogue sees it."""
 
+    # How long what a person said with staff is kept after the handover ends.
+    retention: timedelta
+
     async def forward(self, message: Message) -> str | None:
         """Pass the message to staff if its conversation is handed over; return the handover's language."""
         ...
@@ -39,4 +43,12 @@ class Handovers(Protocol):
 
     async def cancel(self, conversation: ConversationKey) -> Reply | None:
         """End the person's handover at their request; return the handback, or None if there was none."""
+        ...
+
+    async def person_unreachable(self, conversation: ConversationKey) -> None:
+        """Close the handover of a person who cannot be reached any more."""
+        ...
+
+    async def erase_conversation(self, conversation: ConversationKey) -> int:
+        """Erase everything the person said with staff, ending a running handover; return how many."""
         ...

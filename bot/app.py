@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from actions.conversations import ConversationStore, InMemoryConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandoverStatistics, InquiryRecorder
+from actions.reach import Reach
 from core.clock import Clock, utc_now
+from core.channels import Channels
 from core.content import Content
-from core.delivery import Deliveries
-from core.media import MediaSources
 from core.settings import Settings
 from handover.desk import HandoverDesk
 from monitoring.config import office_hours, retention
@@ -35,11 +35,12 @@ class Assistant:
     nlu_url: str
     database: Database
     conversations: ConversationStore
-    # Channels register here so replies written later (by staff) reach the person.
-    deliveries: Deliveries
-    # Staff take conversations over here; channels register here how attachments are fetched.
+    # The running channels register here: how replies written later (by staff) and attachments travel.
+    channels: Channels
+    # How people are reached later: through their channel, unless they cannot be reached.
+    reach: Reach
+    # Staff take conversations over here.
     handovers: HandoverDesk
-    media: MediaSources = field(default_factory=MediaSources)
     # What every part asks for "now", channels included.
     clock: Clock = utc_now
 
@@ -62,15 +63,16 @@ def assemble(
     if handover_statistics is None and isinstance(recorder, HandoverStatistics):
         # The statistics' recorder also takes the handovers' waiting times (monitoring.recorder).
         handover_statistics = recorder
-    deliveries, media = Deliveries(), MediaSources()
+    channels = Channels()
+    reach = Reach(conversations, channels)
     handovers = HandoverDesk(
         database,
-        deliveries,
-        media,
+        channels,
         nlu.content,
         clock,
         statistics=handover_statistics,
         retention=timedelta(days=settings.handover_retention_days),
+        outbound=reach,
     )
     dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers)
     return Assistant(
@@ -81,9 +83,9 @@ def assemble(
         nlu_url=nlu.url,
         database=database,
         conversations=conversations,
-        deliveries=deliveries,
+        channels=channels,
+        reach=reach,
         handovers=handovers,
-        media=media,
         clock=clock,
     )
 

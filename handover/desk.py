@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 
 from actions.handover import HandoverReason
 from actions.inquiries import HandoverStatistics, HandoverWait
+from core.channels import Channels, Media, MediaUnavailable, Outbound
 from core.content import Content
-from core.delivery import Deliveries
-from core.media import Media, MediaSources, MediaUnavailable
 from core.messages import ConversationKey, Message, MessageKind, Reply
 from handover.events import HandoverChange, HandoverEvents
 from handover.models import ClosedBy
@@ -39,21 +38,24 @@ class HandoverDesk:
     def __init__(
         self,
         database: Database,
-        deliveries: Deliveries,
-        media: MediaSources,
+        channels: Channels,
         content: Content,
         clock: Callable[[], datetime],
         statistics: HandoverStatistics | None = None,
         retention: timedelta = DEFAULT_RETENTION,
+        outbound: Outbound | None = None,
     ) -> None:
+        """Keep handovers in `database`; reach people through `outbound` (default: straight through `channels`)."""
         self.events = HandoverEvents()
         self.retention = retention
         self._store = HandoverStore(database)
-        self._media = media
+        self._channels = channels
         self._content = content
         self._clock = clock
         self._statistics = statistics
-        self._outbox = Outbox(self._store, deliveries, content, clock, self._unreachable, self._changed("delivery"))
+        self._outbox = Outbox(
+            self._store, outbound or channels, content, clock, self._unreachable, self._changed("delivery")
+        )
 
     @property
     def store(self) -> HandoverStore:
@@ -194,7 +196,7 @@ class HandoverDesk:
         found = await self._store.media_of(message_id)
         if found is None:
             raise MediaUnavailable("no such attachment")
-        fetched = await self._media.fetch(found.conversation.channel, found.reference)
+        fetched = await self._channels.media(found.conversation.channel, found.reference)
         if fetched.mime_type is None and found.mime_type:
             fetched = Media(fetched.content, found.mime_type)
         return fetched, found.name

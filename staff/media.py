@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from core.media import MediaUnavailable
+from core.channels import MediaUnavailable
 from staff.auth import staff_of
 from staff.inbox import STAFF_INBOX
 

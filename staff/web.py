@@ -29,10 +29,7 @@ def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) ->
     """Add the inbox's routes and run the handover desk (deliveries, retention) while the app runs."""
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        desk: HandoverDesk | None = app[assistant_key].handovers
-        if desk is None:
-            yield
-            return
+        desk: HandoverDesk = app[assistant_key].handovers
         app[STAFF_INBOX] = StaffInbox(desk, app[assistant_key].content, app[assistant_key].database)
         async with desk.running():
             yield

@@ -83,12 +83,12 @@ async def test_a_person_who_blocked_the_bot_closes_the_case(desk: Desk) -> None:
 
 async def test_a_reply_waits_while_its_channel_is_away_and_goes_out_once_it_is_back(desk: Desk) -> None:
     handover_id = await started(desk)
-    desk.deliveries.unregister("test")
+    desk.channels.unregister(desk.outbound)
     await desk.desk.reply(handover_id, OLGA, "Wir sind da.", key="k")
     await desk.desk.settled()
     [reply] = [m for m in await desk.desk.messages(handover_id) if m.direction is Direction.OUT]
     assert reply.delivery is Delivery.PENDING
-    desk.deliveries.register("test", desk.outbound)
+    desk.channels.register(desk.outbound)
     await desk.desk.send_waiting()
     await desk.desk.send_waiting()
     assert [reply.text for _, reply in desk.outbound.sent] == ["Wir sind da."]

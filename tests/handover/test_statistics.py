@@ -35,7 +35,7 @@ async def test_one_recorder_counts_the_request_the_forwarded_messages_and_the_wa
     recorder = Recorder()
     clock = Clock(THURSDAY_AFTERNOON)
     assistant = assemble(wiring_assistant.nlu, base_settings, sqlite_database, clock=clock, recorder=recorder)
-    assistant.deliveries.register("test", RecordingOutbound())
+    assistant.channels.register(RecordingOutbound())
     assert await assistant.dialogue.handle(Message(KEY, text="a person please")) is not None
     assert await assistant.dialogue.handle(Message(KEY, text="What are your hours?")) is None
     desk = assistant.handovers

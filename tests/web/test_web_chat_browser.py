@@ -115,7 +115,7 @@ async def test_html_and_script_typed_or_sent_by_staff_show_as_text(browser: Brow
         await expect(replies(page)).to_have_count(1)
         await send(page, "Your message", ATTACK)
         await expect(replies(page)).to_have_count(2)
-        await chat.assistant.deliveries.deliver(ConversationKey("web", await session_of(page)), Reply(ATTACK, "en"))
+        await chat.assistant.reach.send(ConversationKey("web", await session_of(page)), Reply(ATTACK, "en"))
         await expect(replies(page)).to_have_count(3)
         await page.reload()
         await expect(page.locator("li.message .text")).to_have_text([ATTACK, re.compile("."), ATTACK])

@@ -119,7 +119,7 @@ async def test_a_reply_delivered_later_reaches_the_open_chat_and_stays_in_it(cha
             await say(socket, "коли можна прийти?")
             key = ConversationKey("web", session_of(client))
             staff = Reply("Добрий день, я Марія з бюро. Чим можу допомогти?", "uk")
-            assert await chat.assistant.deliveries.deliver(key, staff)
+            assert await chat.assistant.reach.send(key, staff)
             arrived = await next_frame(socket)
         async with opened(chat, client) as socket:
             history = await next_frame(socket)
@@ -130,7 +130,7 @@ async def test_a_reply_delivered_later_reaches_the_open_chat_and_stays_in_it(cha
 
 
 async def test_a_delivery_to_an_unknown_or_expired_chat_says_it_did_not_arrive(chat: RunningChat) -> None:
-    assert not await chat.assistant.deliveries.deliver(ConversationKey("web", "0" * 64), Reply("hello", "de"))
+    assert not await chat.assistant.reach.send(ConversationKey("web", "0" * 64), Reply("hello", "de"))
 
 
 class StaffTakeOver:
@@ -138,6 +138,9 @@ class StaffTakeOver:
 
     def __init__(self, dialogue: Any) -> None:
         self._dialogue = dialogue
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dialogue, name)  # greeting, notices, ...: the dialogue's own
 
     async def handle(self, message: Message) -> Reply | None:
         if "person" in message.text:
@@ -161,7 +164,7 @@ async def test_during_a_handover_nothing_is_sent_automatically_and_staff_words_a
             # The only frame is the answer to "hello": nothing answered "a person please".
             assert (await next_frame(socket))["from"] == "assistant"
             key = ConversationKey("web", session_of(client))
-            await chat.assistant.deliveries.deliver(key, Reply("Hi, Anna here.", "en"))
+            await chat.assistant.reach.send(key, Reply("Hi, Anna here.", "en"))
             assert (await next_frame(socket))["text"] == "Hi, Anna here."
 
 
@@ -323,7 +326,7 @@ async def test_a_staff_reply_with_buttons_keeps_them_for_the_reload(chat: Runnin
             await say(socket, "hello")
             key = ConversationKey("web", session_of(client))
             buttons = (Button("Öffnungszeiten", "topic:office_hours"),)
-            await chat.assistant.deliveries.deliver(key, Reply("Bitte wählen Sie:", "de", buttons, topic="help"))
+            await chat.assistant.reach.send(key, Reply("Bitte wählen Sie:", "de", buttons, topic="help"))
             frame = await next_frame(socket)
             assert frame["from"] == "assistant" and frame["buttons"] == [
                 {"label": "Öffnungszeiten", "payload": "topic:office_hours"}

@@ -15,6 +15,7 @@ from actions.conversations import ConversationStore, InMemoryConversationStore
 from bot.app import Assistant, running_assistant
 from bot.channels.telegram import TelegramChannel
 from bot.channels.web import WebChatChannel
+from bot.edge import install_edge
 from bot.keys import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE, SETTINGS
 from core.settings import Settings
 from monitoring.config import analysis_config
@@ -40,6 +41,7 @@ def create_app(
 ) -> web.Application:
     """Build the web application: database, assistant and conversations first, then the channels."""
     app = web.Application()
+    install_edge(app)
     app[SETTINGS] = settings
     app[_ASSISTANT_FACTORY] = assistant_factory
     app[AFTER_LISTENING] = []
@@ -71,7 +73,7 @@ async def listening(app: web.Application, host: str, port: int) -> AsyncIterator
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound = _bound_port(site, port)
-        for hook in app[AFTER_LISTENING]:
+        for hook in app.get(AFTER_LISTENING, []):
             await hook()
         yield bound
     finally:

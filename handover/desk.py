@@ -13,6 +13,7 @@ from actions.inquiries import HandoverStatistics, HandoverWait
 from core.channels import Channels, Media, MediaUnavailable, Outbound
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind, Reply
+from handover.errors import EmptyReply, NotResendable
 from handover.events import HandoverChange, HandoverEvents
 from handover.models import ClosedBy
 from handover.notices import confirmation, handback
@@ -56,10 +57,6 @@ class HandoverDesk:
         self._outbox = Outbox(
             self._store, outbound or channels, content, clock, self._unreachable, self._changed("delivery")
         )
-
-    @property
-    def store(self) -> HandoverStore:
-        return self._store
 
     # --- the person's side (the dialogue and the channels) ---------------------------------------
 
@@ -106,9 +103,6 @@ class HandoverDesk:
         self.events.publish(HandoverChange(closed.id, "closed"))
         return handback(self._content, closed.language, self._clock())
 
-    async def is_handed_over(self, conversation: ConversationKey) -> bool:
-        return await self._store.active_for(conversation) is not None
-
     async def person_unreachable(self, conversation: ConversationKey) -> None:
         """Close the case of a person who blocked the bot; nothing more can reach them."""
         closed = await self._store.close_for(conversation, ClosedBy.UNREACHABLE, handback=False, now=self._clock())
@@ -154,7 +148,7 @@ class HandoverDesk:
         """Store a staff reply and send it to the person; the same `key` twice is one reply, sent once."""
         text = text.strip()[:MAX_TEXT_CHARS]
         if not text:
-            raise ValueError("an empty reply")
+            raise EmptyReply()
         stored = await self._store.add_reply(handover_id, staff, text, key, self._clock(), force)
         self.events.publish(HandoverChange(handover_id, "reply"))
         if stored.first_answer:
@@ -182,11 +176,11 @@ class HandoverDesk:
         await self.erase_conversation(handover.conversation)
         return True
 
-    async def retry(self, message_id: int) -> int | None:
+    async def retry(self, message_id: int) -> int:
         """Send a message again whose delivery is unknown, because a colleague decided so; return its handover."""
         handover_id = await self._store.retry(message_id)
         if handover_id is None:
-            return None
+            raise NotResendable()
         self.events.publish(HandoverChange(handover_id, "delivery"))
         self._outbox.kick(handover_id)
         return handover_id
@@ -203,6 +197,32 @@ class HandoverDesk:
 
     def now(self) -> datetime:
         return self._clock()
+
+    # --- the Telegram staff group's mirror of each handover --------------------------------------------
+
+    async def note_staff_post(
+        self, handover_id: int, chat_id: int, post_id: int, message_id: int | None = None
+    ) -> None:
+        """Remember that a post in a staff chat shows the handover (or, with `message_id`, one of its messages)."""
+        await self._store.add_post(handover_id, chat_id, post_id, message_id)
+
+    async def note_staff_thread(self, handover_id: int, thread_id: int) -> None:
+        """Remember the staff chat's forum topic that mirrors the handover."""
+        await self._store.set_staff_thread(handover_id, thread_id)
+
+    async def handover_of_staff_post(self, chat_id: int, post_id: int) -> int | None:
+        return await self._store.handover_of_post(chat_id, post_id)
+
+    async def handover_of_staff_thread(self, chat_id: int, thread_id: int) -> int | None:
+        return await self._store.handover_of_thread(chat_id, thread_id)
+
+    async def staff_posts(self, handover_id: int, chat_id: int) -> tuple[bool, set[int]]:
+        """Tell whether the handover was introduced in the staff chat, and which of its messages are there."""
+        return await self._store.posted(handover_id, chat_id)
+
+    async def media_reference(self, message_id: int) -> str | None:
+        """Return the channel's own reference of an attachment (to show it again on the same channel)."""
+        return await self._store.media_reference(message_id)
 
     # --- running -----------------------------------------------------------------------------------
 

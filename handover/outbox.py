@@ -10,9 +10,9 @@ from datetime import datetime
 from core.channels import Outbound, UnknownChannel
 from core.content import Content
 from core.messages import Reply
-from handover.models import Delivery
+from handover.models import HANDBACK, Delivery
 from handover.notices import handback, staff_reply
-from handover.store import HANDBACK, HandoverStore
+from handover.store import HandoverStore
 from handover.views import Outgoing
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import ConversationKey
+from handover.errors import ClaimedByOther, HandoverClosed
 from handover.models import (
+    HANDBACK,
     ClosedBy,
     Delivery,
     Direction,
@@ -23,21 +25,6 @@ from handover.models import (
 )
 from handover.views import Forwarded, HandoverView, Incoming, MessageView, Outgoing, StaffMember
 from storage.db import Database, UtcDateTime, dialect_insert
-
-# The kind of the outgoing message that tells the person they are back with the assistant.
-HANDBACK = "handback"
-
-
-class HandoverClosed(Exception):
-    """The handover is closed (or erased): nothing more can be said in it."""
-
-
-class ClaimedByOther(Exception):
-    """Another colleague has the handover; they must release it or it must be taken over knowingly."""
-
-    def __init__(self, name: str | None) -> None:
-        super().__init__("claimed by a colleague")
-        self.name = name
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -25,7 +24,6 @@ from nlu.runtime import RunningNlu, running_nlu
 from storage.db import Database
 from tests.conftest import FAKE_RULES
 from tests.fakes.nlu import FakeNlu, serve_fake_nlu
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 Dressing = Callable[[Assistant], Assistant]
@@ -132,18 +130,3 @@ async def chat(
     """The web chat on the fake NLU with its own SQLite database."""
     async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Any]:
-    """Debian's headless Chromium, driven by Playwright, once per module."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium; `make setup` installs it as root")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from actions.context import ActionContext
 from actions.conversations import ConversationState, ConversationStore, set_reachable
 from actions.fallback import clarify, menu_notice, offer_handover
-from actions.handover import CANCEL_PAYLOAD, HandoverReason, Handovers
+from actions.handover import CANCEL_PAYLOAD, HandoverReason, HandoverRequest, Handovers
 from actions.inquiries import HandledMessage, InquiryRecorder, Outcome
 from actions.language import confirm_language, offer_languages, requested_language, unsupported_language
 from actions.menu import answer_with_menu
@@ -86,9 +86,8 @@ class Dialogue:
         turn = await self._answer(message, state)
         reply: Reply | None = turn.reply
         if turn.hand_over is not None and self._handovers is not None:
-            reply = await self._handovers.start(
-                message, turn.reply.language, state.last_topic, turn.hand_over, state.unclear
-            )
+            request = HandoverRequest(message, turn.reply.language, state.last_topic, turn.hand_over, state.unclear)
+            reply = await self._handovers.start(request)
             turn = replace(turn, state=replace(turn.state, misunderstood_in_a_row=0, unclear=()))
         await self._conversations.save(message.conversation, turn.state)
         if reply is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
@@ -20,6 +21,18 @@ class HandoverReason(StrEnum):
     NOT_UNDERSTOOD = "not_understood"
 
 
+@dataclass(frozen=True)
+class HandoverRequest:
+    """A conversation to hand to staff: the message that asked, in which language, the last question's
+    topic, why, and what the assistant did not understand just before (the person agreed to pass it on)."""
+
+    message: Message
+    language: str
+    topic: str | None
+    reason: HandoverReason
+    earlier: Sequence[str] = ()
+
+
 class Handovers(Protocol):
     """The staff desk as the dialogue sees it."""
 
@@ -30,15 +43,8 @@ class Handovers(Protocol):
         """Pass the message to staff if its conversation is handed over; return the handover's language."""
         ...
 
-    async def start(
-        self,
-        message: Message,
-        language: str,
-        topic: str | None,
-        reason: HandoverReason,
-        earlier: Sequence[str] = (),
-    ) -> Reply | None:
-        """Hand the conversation (and the `earlier` unclear questions) to staff; None if it already was."""
+    async def start(self, request: HandoverRequest) -> Reply | None:
+        """Hand the conversation (and the earlier unclear questions) to staff; None if it already was."""
         ...
 
     async def cancel(self, conversation: ConversationKey) -> Reply | None:

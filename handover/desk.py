@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from actions.handover import HandoverReason
+from actions.handover import HandoverRequest
 from actions.inquiries import HandoverStatistics, HandoverWait
 from core.channels import Channels, Media, MediaUnavailable, Outbound
 from core.content import Content
@@ -71,22 +71,18 @@ class HandoverDesk:
             self.events.publish(HandoverChange(forwarded.handover_id, "message"))
         return forwarded.language
 
-    async def start(
-        self,
-        message: Message,
-        language: str,
-        topic: str | None,
-        reason: HandoverReason,
-        earlier: Sequence[str] = (),
-    ) -> Reply | None:
+    async def start(self, request: HandoverRequest) -> Reply | None:
         """Hand the conversation to staff and tell the person honestly when someone will answer."""
+        message, language = request.message, request.language
         name = (message.first_name or "").strip()[:FIRST_NAME_CHARS] or None
-        handover, created = await self._store.open(message.conversation, name, language, topic, reason, self._clock())
+        handover, created = await self._store.open(
+            message.conversation, name, language, request.topic, request.reason, self._clock()
+        )
         if not created:
             # Another message of the same person started it a moment ago: this one goes to staff.
             await self.forward(message)
             return None
-        for text in earlier:
+        for text in request.earlier:
             # The questions the assistant did not understand: the person accepted to pass them on.
             await self._store.append_incoming(message.conversation, Incoming("text", text[:MAX_TEXT_CHARS]), self._clock())
         if message.kind is MessageKind.TEXT and message.text.strip():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from actions.handover import HandoverReason
+from actions.handover import HandoverReason, HandoverRequest
 from core.content import Content
 from core.messages import Attachment, ConversationKey, Message, MessageKind
 from handover.models import ClosedBy, Delivery, Direction
@@ -16,7 +16,8 @@ OLGA = StaffMember("account:1", "Olga", frozenset({"uk", "ru"}))
 
 
 async def started(desk: Desk, text: str = "Мені потрібна допомога з листом") -> int:
-    reply = await desk.desk.start(Message(OLENA, text=text, first_name="Olena"), "uk", "labour_market", HandoverReason.REQUESTED)
+    asked = Message(OLENA, text=text, first_name="Olena")
+    reply = await desk.desk.start(HandoverRequest(asked, "uk", "labour_market", HandoverReason.REQUESTED))
     assert reply is not None
     [handover] = await desk.desk.active()
     return handover.id

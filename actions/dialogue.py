@@ -98,8 +98,7 @@ class Dialogue:
         return reply
 
     async def greet(self, message: Message, language_picker: bool = False) -> Reply | None:
-        """Greet a person who (re)starts the conversation (e.g. Telegram's /start) with the topic menu, and
-        a language picker where the channel has none of its own; during a handover it goes to staff."""
+        """Greet a person who (re)starts the conversation, with the menu and a language picker if asked; staff get it in a handover."""
         reply = await self.handle(replace(message, kind=MessageKind.BUTTON, payload=f"topic:{GREETING}"))
         if reply is None or not language_picker:
             return reply
@@ -116,8 +115,7 @@ class Dialogue:
             await self._record_handed_over(message, language)
 
     async def privacy(self, message: Message, channel_note: str | None = None) -> Reply | None:
-        """Answer "what happens to my data", with the channel's own note (an interface string) and how long
-        what is said with staff is kept; during a handover it goes to staff."""
+        """Answer "what happens to my data" with the channel's own note and how long talks with staff are kept."""
         reply = await self.handle(replace(message, kind=MessageKind.BUTTON, payload=f"topic:{PRIVACY}"))
         if reply is None:
             return None
@@ -139,8 +137,7 @@ class Dialogue:
     # --- what a channel shows without a message -------------------------------------------------------
 
     async def welcome(self, conversation: ConversationKey | None, hint: str | None) -> Reply:
-        """Greet someone who opened a chat and has not written yet (or anyone: no conversation); nothing is
-        counted, kept or passed on."""
+        """Greet someone who opened a chat but has not written (or no one in particular); count and keep nothing."""
         state = await self._conversations.load(conversation) if conversation else ConversationState()
         return answer_with_menu(self._context(GREETING, self._language(state, hint)))
 
@@ -255,8 +252,7 @@ class Dialogue:
         return Turn(reply, state, _outcome_of(understood.topic), guess.language, reason)
 
     def _language(self, state: ConversationState, hint: str | None, detected: str | None = None) -> str:
-        """Resolve the reply language, the one place that does: the person's choice, else the language just
-        detected, else the conversation's, else the channel's hint, else the default."""
+        """Resolve the reply language, here only: chosen, else just detected, else the conversation's, hint, default."""
         return state.chosen_language or detected or state.language or self._known(hint) or self._content.default_language
 
     def _known(self, hint: str | None) -> str | None:

@@ -17,6 +17,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.channels.web import WebChatChannel
 from bot.edge import install_edge
 from bot.keys import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE, SETTINGS
+from core.channels import Channel
 from core.settings import Settings
 from monitoring.config import analysis_config
 from monitoring.dashboard import install_analytics
@@ -28,8 +29,8 @@ AssistantFactory = Callable[[Settings, Database, ConversationStore], AbstractAsy
 _ASSISTANT_FACTORY = web.AppKey[AssistantFactory]("assistant_factory")
 
 
-class WebChannel(Protocol):
-    """A channel that lives in the web app: it adds routes, a cleanup context and listening hooks."""
+class WebChannel(Channel, Protocol):
+    """A channel (core.channels) that lives in the web app: it adds routes, a cleanup context and listening hooks."""
 
     def install(self, app: web.Application) -> None: ...
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
 from playwright.async_api import Browser, Page, expect
 
 from accounts.service import AccountService
@@ -17,6 +16,7 @@ from tests.staff.conftest import PASSWORD, base_url
 
 OLENA = Person(1001, "Olena", "uk")
 AHMAD = Person(1002, "Ahmad", "ar")
+
 
 def watch_for_problems(page: Page) -> list[str]:
     """Collect script errors and refused content (a CSP violation shows up as a console error)."""

@@ -28,12 +28,6 @@ class ConversationState:
     switch_to: str | None = None
     switch_votes: int = 0
 
-    def reply_language(self, detected: str | None, default: str) -> str:
-        return self.chosen_language or self.language or detected or default
-
-    def with_language(self, language: str | None) -> ConversationState:
-        return replace(self, language=language or self.language)
-
 
 class ConversationStore(Protocol):
     """Keeps ConversationState per conversation."""
@@ -56,3 +50,12 @@ class InMemoryConversationStore:
     async def save(self, key: ConversationKey, state: ConversationState) -> None:
         async with self._lock:
             self._states[key] = state
+
+
+async def set_reachable(conversations: ConversationStore, key: ConversationKey, reachable: bool) -> ConversationState:
+    """Note whether the person can be reached (not when they blocked the bot); return the state."""
+    state = await conversations.load(key)
+    if state.closed == reachable:
+        state = replace(state, closed=not reachable)
+        await conversations.save(key, state)
+    return state

@@ -1,16 +1,20 @@
-"""Turn one platform-free Message into one Reply (or none, while staff answer): understand, act, remember."""
+"""Turn one platform-free Message into one Reply (or none, while staff answer): understand, act, remember.
+
+The Dialogue is what every channel talks to: `handle` for whatever a person sends, and the few other
+things a channel offers its people (a greeting, privacy notes, erasing, notices). Every decision
+about what to say, and in which language, is taken here, once per message; a channel only
+translates between its platform and Message/Reply.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from actions.context import ActionContext
-from actions.conversations import ConversationState, ConversationStore
+from actions.conversations import ConversationState, ConversationStore, set_reachable
 from actions.fallback import clarify, menu_notice, offer_handover
-from actions.handover import CANCEL_PAYLOAD, HandoverReason, Handovers
+from actions.handover import CANCEL_PAYLOAD, HandoverReason, HandoverRequest, Handovers
 from actions.inquiries import HandledMessage, InquiryRecorder, Outcome
 from actions.language import (
     confirm_language,
@@ -19,10 +23,12 @@ from actions.language import (
     settle_language,
     unsupported_language,
 )
+from actions.menu import answer_with_menu
 from actions.registry import action_for
+from core.clock import Clock
 from core.content import Content
 from core.errors import NluUnavailable
-from core.messages import Message, MessageKind, Reply
+from core.messages import ConversationKey, Message, MessageKind, Reply
 from core.topics import OUT_OF_SCOPE
 from nlu.normalise import clean_text
 from nlu.understanding import MessageUnderstanding
@@ -35,6 +41,8 @@ LONG_MESSAGE_CHARS = 2000
 OFFER_HANDOVER_AFTER = 2
 # At most this many unclear messages are remembered, to pass on to staff if the person accepts.
 KEEP_UNCLEAR = 3
+GREETING = "greeting"
+PRIVACY = "privacy"
 # Topics that are not a question about the office; staff are shown the last topic that was.
 _NOT_A_QUESTION = frozenset(
     {"greeting", "thanks", "goodbye", "help", "language_switch", "human_handover", "bot_challenge", OUT_OF_SCOPE}
@@ -61,7 +69,7 @@ class Dialogue:
         content: Content,
         understanding: MessageUnderstanding,
         conversations: ConversationStore,
-        clock: Callable[[], datetime],
+        clock: Clock,
         recorder: InquiryRecorder | None = None,
         handovers: Handovers | None = None,
     ) -> None:
@@ -72,19 +80,20 @@ class Dialogue:
         self._recorder = recorder
         self._handovers = handovers
 
+    # --- what a person sends -----------------------------------------------------------------------
+
     async def handle(self, message: Message) -> Reply | None:
         """Answer one message, or pass it to staff during a handover (None: send nothing); count it."""
+        state = await self._reopened(message.conversation)
         if self._handovers is not None:
-            handled, handback = await self._staff_side(message, self._handovers)
+            handled, handback = await self._staff_side(message, self._handovers, state)
             if handled:
                 return handback
-        state = await self._conversations.load(message.conversation)
         turn = await self._answer(message, state)
         reply: Reply | None = turn.reply
         if turn.hand_over is not None and self._handovers is not None:
-            reply = await self._handovers.start(
-                message, turn.reply.language, state.last_topic, turn.hand_over, state.unclear
-            )
+            request = HandoverRequest(message, turn.reply.language, state.last_topic, turn.hand_over, state.unclear)
+            reply = await self._handovers.start(request)
             turn = replace(turn, state=replace(turn.state, misunderstood_in_a_row=0, unclear=()))
         await self._conversations.save(message.conversation, turn.state)
         if reply is None:
@@ -94,12 +103,82 @@ class Dialogue:
         await self._record(message, turn)
         return reply
 
-    async def _staff_side(self, message: Message, handovers: Handovers) -> tuple[bool, Reply | None]:
+    async def greet(self, message: Message, language_picker: bool = False) -> Reply | None:
+        """Greet a person who (re)starts the conversation, with the menu and a language picker if asked; staff get it in a handover."""
+        reply = await self.handle(replace(message, kind=MessageKind.BUTTON, payload=f"topic:{GREETING}"))
+        if reply is None or not language_picker:
+            return reply
+        picker = offer_languages(self._context("language_switch", reply.language))
+        return replace(reply, text=f"{reply.text}\n\n{picker.text}", buttons=reply.buttons + picker.buttons)
+
+    async def pass_on(self, message: Message) -> None:
+        """Give staff a message that gets no answer of its own (a further photo of an album), if handed over."""
+        await self._reopened(message.conversation)
+        if self._handovers is None:
+            return
+        language = await self._handovers.forward(message)
+        if language is not None:
+            await self._record_handed_over(message, language)
+
+    async def privacy(self, message: Message, channel_note: str | None = None) -> Reply | None:
+        """Answer "what happens to my data" with the channel's own note and how long talks with staff are kept."""
+        reply = await self.handle(replace(message, kind=MessageKind.BUTTON, payload=f"topic:{PRIVACY}"))
+        if reply is None:
+            return None
+        ctx = self._context(PRIVACY, reply.language)
+        notes = [ctx.ui(channel_note)] if channel_note else []
+        if self._handovers is not None:
+            days = round(self._handovers.retention.total_seconds() / 86400)
+            notes.append(self._content.ui_text("privacy_handover", reply.language).format(days=self._content.count("days", days, reply.language)))
+        return replace(reply, text="\n\n".join([reply.text, *notes]))
+
+    async def erase(self, message: Message) -> Reply:
+        """Erase everything the person said with staff (ending a handover), and confirm it in their language."""
+        state = await self._reopened(message.conversation)
+        if self._handovers is not None:
+            await self._handovers.erase_conversation(message.conversation)
+        ctx = self._context(PRIVACY, self._language(state, message.language_hint))
+        return ctx.reply(ctx.ui("delete_confirmed"), ctx.menu_buttons())
+
+    # --- what a channel shows without a message -------------------------------------------------------
+
+    async def welcome(self, conversation: ConversationKey | None, hint: str | None) -> Reply:
+        """Greet someone who opened a chat but has not written (or no one in particular); count and keep nothing."""
+        state = await self._conversations.load(conversation) if conversation else ConversationState()
+        return answer_with_menu(self._context(GREETING, self._language(state, hint)))
+
+    async def notice(self, conversation: ConversationKey, hint: str | None, key: str) -> Reply:
+        """Say one interface string (e.g. "please slow down") in the conversation's language."""
+        ctx = self._context(key, await self.language(conversation, hint))
+        return ctx.reply(ctx.ui(key), topic=None)
+
+    async def language(self, conversation: ConversationKey, hint: str | None) -> str:
+        """Return the language the conversation is held in now, before anything new is read."""
+        return self._language(await self._conversations.load(conversation), hint)
+
+    # --- whether the person can be reached ------------------------------------------------------------
+
+    async def unreachable(self, conversation: ConversationKey) -> None:
+        """Note that the person cannot be reached any more (blocked the bot); close their handover."""
+        await set_reachable(self._conversations, conversation, False)
+        if self._handovers is not None:
+            await self._handovers.person_unreachable(conversation)
+
+    async def reachable(self, conversation: ConversationKey) -> None:
+        """Note that the person can be reached again (unblocked the bot)."""
+        await set_reachable(self._conversations, conversation, True)
+
+    async def _reopened(self, conversation: ConversationKey) -> ConversationState:
+        # Whoever writes can be reached again.
+        return await set_reachable(self._conversations, conversation, True)
+
+    async def _staff_side(
+        self, message: Message, handovers: Handovers, state: ConversationState
+    ) -> tuple[bool, Reply | None]:
         """Forward a message of a handed-over conversation, or end the handover at the person's request."""
         if message.kind is MessageKind.BUTTON and message.payload == CANCEL_PAYLOAD:
             handback = await handovers.cancel(message.conversation)
             if handback is not None:
-                state = await self._conversations.load(message.conversation)
                 await self._record(message, Turn(handback, state, Outcome.ANSWERED))
                 return True, handback
         language = await handovers.forward(message)
@@ -139,28 +218,26 @@ class Dialogue:
             log.exception("could not record an inquiry event")
 
     async def _answer(self, message: Message, state: ConversationState) -> Turn:
-        hint = message.language_hint if message.language_hint in self._content.languages else None
-        known = state.reply_language(None, hint or self._content.default_language)
-        if message.kind is MessageKind.NON_TEXT:
-            return Turn(menu_notice(self._context("non_text", known), "non_text"), state, Outcome.NOT_UNDERSTOOD)
-        if message.kind is MessageKind.BUTTON:
-            return self._press(message.payload or "", known, state)
-        text = clean_text(message.text)
-        if not text:
-            return Turn(menu_notice(self._context("empty", known), "empty_message"), state, Outcome.NOT_UNDERSTOOD)
+        hint = message.language_hint
+        text = clean_text(message.text) if message.kind is MessageKind.TEXT else ""
         if not any(char.isalpha() for char in text):
-            return Turn(menu_notice(self._context("no_words", known), "no_words"), state, Outcome.NOT_UNDERSTOOD)
-        guess = self._understanding.detect_language(text, hint, state.language)
+            # No words to read a language from: answer in the conversation's (or the channel's) language.
+            language = self._language(state, hint)
+            if message.kind is MessageKind.BUTTON:
+                return self._press(message.payload or "", language, state)
+            topic, key = _unreadable(message.kind, text)
+            return Turn(menu_notice(self._context(topic, language), key), state, Outcome.NOT_UNDERSTOOD)
+        guess = self._understanding.detect_language(text, self._known(hint), state.language)
         if not guess.supported:
             # Answered in the conversation's language (and direction), with English and German.
-            reply = unsupported_language(self._context("unsupported_language", state.reply_language(None, "en")))
+            reply = unsupported_language(self._context("unsupported_language", self._language(state, "en")))
             return Turn(reply, state, Outcome.NOT_UNDERSTOOD, guess.language)
         # A romanised first message is answered in the best guess, with the languages to choose from.
-        offer_languages_too = guess.romanised and state.reply_language(None, "") == ""
+        offer_languages_too = guess.romanised and state.chosen_language is None and state.language is None
         state = settle_language(state, guess)
-        language = state.reply_language(None, hint or self._content.default_language)
+        language = self._language(state, hint)
         try:
-            understood = await self._understanding.understand(text, hint, state.language)
+            understood = await self._understanding.classify(text, guess)
         except NluUnavailable as error:
             log.warning("answering without NLU: %s", error)
             reply = menu_notice(self._context("nlu_unavailable", language), "nlu_unavailable")
@@ -186,6 +263,13 @@ class Dialogue:
         if offer_languages_too:
             reply = replace(reply, buttons=(*reply.buttons, *ctx.language_buttons()))
         return Turn(reply, state, _outcome_of(understood.topic), guess.language, reason)
+
+    def _language(self, state: ConversationState, hint: str | None) -> str:
+        """Resolve the reply language, here only: chosen, else the conversation's (settle_language), hint, default."""
+        return state.chosen_language or state.language or self._known(hint) or self._content.default_language
+
+    def _known(self, hint: str | None) -> str | None:
+        return hint if hint in self._content.languages else None
 
     def _press(self, payload: str, language: str, state: ConversationState) -> Turn:
         kind, _, value = payload.partition(":")
@@ -224,6 +308,13 @@ class Dialogue:
         if state.misunderstood_in_a_row >= OFFER_HANDOVER_AFTER:
             return HandoverReason.NOT_UNDERSTOOD
         return HandoverReason.REQUESTED
+
+
+def _unreadable(kind: MessageKind, text: str) -> tuple[str, str]:
+    """Say what a message without words is (a photo, nothing, only emoji) and the interface string answering it."""
+    if kind is MessageKind.NON_TEXT:
+        return "non_text", "non_text"
+    return ("no_words", "no_words") if text else ("empty", "empty_message")
 
 
 def _remember_topic(state: ConversationState, topic: str) -> ConversationState:

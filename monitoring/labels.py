@@ -6,6 +6,8 @@ from functools import cache
 
 from babel import Locale
 
+from core.channels import TELEGRAM, WEB, channel_label
+
 TOPIC_NAMES: dict[str, str] = {
     "office_hours": "Öffnungszeiten",
     "ukraine_support": "Hilfe für Menschen aus der Ukraine",
@@ -34,8 +36,7 @@ TOPIC_NAMES: dict[str, str] = {
 # Small talk says nothing about needs; the priority list leaves it out.
 SMALL_TALK: frozenset[str] = frozenset({"greeting", "thanks", "goodbye", "help", "language_switch", "bot_challenge"})
 
-CHANNEL_NAMES: dict[str, str] = {"telegram": "Telegram", "web": "Web-Chat", "console": "Konsole (Test)"}
-KNOWN_CHANNELS: tuple[str, ...] = ("telegram", "web")
+KNOWN_CHANNELS: tuple[str, ...] = (TELEGRAM, WEB)
 
 OUTCOME_NAMES: dict[str, str] = {
     "answered": "beantwortet",
@@ -71,7 +72,7 @@ def topic_name(topic: str) -> str:
 
 
 def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel.capitalize() or "Unbekannt")
+    return channel_label(channel)
 
 
 @cache

@@ -8,7 +8,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
@@ -21,7 +20,7 @@ from monitoring.tables import (
     WeeklyOutcomes,
     WeeklyTopics,
 )
-from storage.db import Base, Database
+from storage.db import Base, Database, dialect_insert
 
 Tallies = dict[type[Base], Counter[tuple[Any, ...]]]
 
@@ -78,13 +77,8 @@ async def add_counts(database: Database, tallies: Tallies) -> None:
 
 def _upsert(model: type[Base], dialect: Dialect, batch: list[dict[str, Any]]) -> Insert:
     table = _table(model)
-    if dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(batch)
-        return pg.on_conflict_do_update(index_elements=key_columns(model), set_={"count": table.c.count + pg.excluded.count})
-    if dialect.name == "sqlite":
-        lite = sqlite.insert(table).values(batch)
-        return lite.on_conflict_do_update(index_elements=key_columns(model), set_={"count": table.c.count + lite.excluded.count})
-    raise NotImplementedError(f"database {dialect.name!r} is not supported; use SQLite or PostgreSQL")
+    insert = dialect_insert(table, dialect).values(batch)
+    return insert.on_conflict_do_update(index_elements=key_columns(model), set_={"count": table.c.count + insert.excluded.count})
 
 
 def _table(model: type[Base]) -> Table:

@@ -13,6 +13,7 @@ import yaml
 from core.content import Content
 from core.settings import Settings
 from core.topics import OUT_OF_SCOPE
+from nlu.runtime import running_nlu
 from nlu.training import training_examples
 from nlu.understanding import MessageUnderstanding, Understanding
 
@@ -175,12 +176,10 @@ def _rows(table: dict[str, list[int]]) -> Iterable[str]:
 
 async def run_evaluation(settings: Settings, sets: Sequence[Path], output: Path | None) -> int:
     """Evaluate the current model on each labelled set, print the report and optionally write it."""
-    from bot.app import running_understanding
-
     sections = []
-    async with running_understanding(settings) as assistant:
+    async with running_nlu(settings) as nlu:
         for path in sets:
-            result = await evaluate(assistant.understanding, load_labelled(path))
+            result = await evaluate(nlu.understanding, load_labelled(path))
             sections.append(render_markdown(result, f"{path.name}"))
     report = "\n".join(sections)
     print(report)

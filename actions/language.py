@@ -72,12 +72,13 @@ def unsupported_language(ctx: ActionContext) -> Reply:
     `ctx.language` is the conversation's language (English for a first message), so the reply keeps
     the conversation's direction: one French line does not turn an Arabic chat left to right.
     """
-    rtl = ctx.content.is_rtl(ctx.language)
-    # In a left-to-right line, "العربية, فارسی" would swap places: each name is isolated. In
-    # right-to-left text the reply isolates the Latin and Cyrillic runs instead (ActionContext.reply).
-    names = [language.name if rtl else isolate(language.name) for language in ctx.content.languages.values()]
+    # In a left-to-right line, "العربية, فارسی" would swap places: each name is isolated.
+    names = [isolate(language.name) for language in ctx.content.languages.values()]
     text = ctx.content.unsupported_reply.format(languages=", ".join(names))
-    if ctx.language not in ("en", "de"):
-        own = ctx.content.ui_text("other_language", ctx.language).format(languages=format_list(names, locale=ctx.language))
-        text = f"{own}\n\n{text}"
-    return ctx.reply(text, ctx.language_buttons(), "unsupported_language")
+    if ctx.language in ("en", "de"):
+        return ctx.reply(text, ctx.language_buttons(), "unsupported_language")
+    if ctx.content.is_rtl(ctx.language):
+        # The English and German paragraphs keep their own direction inside a right-to-left reply.
+        text = "\n".join(isolate(line) if line.strip() else line for line in text.split("\n"))
+    own = ctx.content.ui_text("other_language", ctx.language).format(languages=format_list(names, locale=ctx.language))
+    return ctx.reply(f"{own}\n\n{text}", ctx.language_buttons(), "unsupported_language")

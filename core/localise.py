@@ -62,8 +62,18 @@ def plural_category(count: int, language: str) -> str:
 
 
 def isolate_ltr_runs(text: str) -> str:
-    """Wrap each run of left-to-right words in right-to-left text in FSI…PDI so it keeps its order."""
-    return _LTR_RUN.sub(lambda m: m.group() if _only_digits(m.group()) else f"{FSI}{m.group()}{PDI}", text)
+    """Wrap each run of left-to-right words in right-to-left text in FSI…PDI so it keeps its order.
+
+    A line that is already isolated as a whole (an English paragraph in an Arabic reply) stays as it is.
+    """
+    return "\n".join(
+        line if line.startswith(FSI) else _LTR_RUN.sub(_isolate_run, line) for line in text.split("\n")
+    )
+
+
+def _isolate_run(match: re.Match[str]) -> str:
+    already = match.start() > 0 and match.string[match.start() - 1] == FSI
+    return match.group() if already or _only_digits(match.group()) else f"{FSI}{match.group()}{PDI}"
 
 
 def isolate(item: str) -> str:

@@ -45,3 +45,9 @@ def test_latin_names_inside_arabic_are_isolated_but_times_are_not() -> None:
     text = isolate_ltr_runs("في مكتب شؤون الاندماج (Büro für Integrationsfragen): الثلاثاء 10:00–12:00.")
     assert f"({FSI}Büro für Integrationsfragen{PDI})" in text
     assert f"{FSI}10" not in text
+
+
+def test_isolated_lines_and_names_are_not_isolated_twice() -> None:
+    line = f"{FSI}Sorry, I cannot read this language yet.{PDI}"
+    assert isolate_ltr_runs(f"عذراً\n{line}") == f"عذراً\n{line}"
+    assert isolate_ltr_runs(f"اللغات: {FSI}Deutsch{PDI}") == f"اللغات: {FSI}Deutsch{PDI}"

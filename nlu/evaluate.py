@@ -194,8 +194,8 @@ _EVALUATION_HEADER = """# Understanding: evaluation
 Written by `make evaluate` (`assistant evaluate --output docs/evaluation.md`) on every labelled set in
 `data/eval/`. Nothing in them is trained on, and no message in them equals or nearly equals a
 training example (normalised equality, letter-triple Jaccard ≥ 0.75, or the same words up to small
-misspellings; `tests/nlu/test_overlap.py` fails otherwise): 751 such messages were removed (535 equal after normalisation), which is
-why `fresh.yml` and `heldout.yml` are smaller than before.
+misspellings; `tests/nlu/test_overlap.py` fails otherwise): 751 such messages were removed (535 of
+them equal after normalisation), which is why `fresh.yml` and `heldout.yml` are smaller than before.
 
 - `heldout.yml` and `fresh.yml` were written by people who never saw the training examples. Both were
   used once for error analysis, which decided the *kinds* of example written next (employer-side work

@@ -15,9 +15,9 @@ pytestmark = pytest.mark.slow
 # Per set, a little below what we measure on messages that are not transliterated (see
 # docs/evaluation.md), so noise does not fail CI but a real regression does. The sets share no
 # message with the training data (tests/nlu/test_overlap.py).
-MIN_TOPIC_ACCURACY = {"everyday.yml": 0.92, "fresh.yml": 0.955, "heldout.yml": 0.97}
+MIN_TOPIC_ACCURACY = {"everyday.yml": 0.935, "fresh.yml": 0.96, "heldout.yml": 0.97}
 # everyday.yml has about 30 messages per language, so one message is 3 points there.
-MIN_TOPIC_ACCURACY_PER_LANGUAGE = {"everyday.yml": 0.85, "fresh.yml": 0.93, "heldout.yml": 0.94}
+MIN_TOPIC_ACCURACY_PER_LANGUAGE = {"everyday.yml": 0.87, "fresh.yml": 0.94, "heldout.yml": 0.94}
 MIN_LANGUAGE_ACCURACY = 0.99
 MAX_OUT_OF_SCOPE_ANSWERED = 0.10
 # Transliterated messages (romanised uk/ru/ar/fa, Turkish without its letters), where there are enough.

@@ -242,18 +242,34 @@ class Analysis:
         self.waits = Dimension(
             "waited", WAITS, tuple(WAIT_NAMES[w] for w in WAITS), (Group(LONG_WAIT, "länger als 1 Std.", LONG_WAITS),)
         )
-        self.cubes = {
-            "topics": self._cube("topics", counts.topics, lambda w, t, lang, c: (w, t, self._group(lang), c)),
-            "needs": self._cube("needs", counts.needs, lambda t, lang, c, o, i: (t, self._group(lang), c, o, i)),
-            "clock": self._cube("clock", counts.clock, lambda d, h, lang, c, i: (d, h, self._group(lang), c, i)),
-            "handovers": self._cube("handovers", counts.outcomes, lambda w, lang, c, o: (w, self._group(lang), c, o)),
-            "waits": self._cube("waits", counts.waits, lambda lang, c, waited: (_wait(waited), self._group(lang), c)),
-        }
+        self._counts = counts
+        self._cubes: dict[str, IntArray] = {}
+
+    def prepare(self) -> Analysis:
+        """Build every cube now (in a worker thread, say), rather than on first use."""
+        for name in self._axes:
+            self.cube(name)
+        return self
+
+    def cube(self, name: str) -> IntArray:
+        """Return the published values of a cube, built and perturbed when first needed."""
+        if name not in self._cubes:
+            group = self._group
+            projections: dict[str, tuple[Cells, Callable[..., tuple[Any, ...]]]] = {
+                "topics": (self._counts.topics, lambda w, t, lang, c: (w, t, group(lang), c)),
+                "needs": (self._counts.needs, lambda t, lang, c, o, i: (t, group(lang), c, o, i)),
+                "clock": (self._counts.clock, lambda d, h, lang, c, i: (d, h, group(lang), c, i)),
+                "handovers": (self._counts.outcomes, lambda w, lang, c, o: (w, group(lang), c, o)),
+                "waits": (self._counts.waits, lambda lang, c, waited: (_wait(waited), group(lang), c)),
+            }
+            cells, project = projections[name]
+            self._cubes[name] = self._cube(name, cells, project)
+        return self._cubes[name]
 
     def get(self, cube: str, **at: Any) -> Published:
         """Return one published number of a cube; dimensions not named are totals."""
         index = tuple(dim.index(at.get(dim.name, ALL)) for dim in self._axes[cube])
-        value = int(self.cubes[cube][index])
+        value = int(self.cube(cube)[index])
         return Published(value if value >= self.k else None, self.k)
 
     def where(self, cube: str, where: Filter) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from accounts.service import SessionInfo
 from accounts.web import require_role
-from monitoring.analysis import ALL, Analysis, AnalysisConfig, Filter
+from monitoring.analysis import ALL, AnalysisConfig, Filter
 from monitoring.csv_export import render_report_csv
 from monitoring.html import render_report_html, report_body, stylesheet
 from monitoring.queries import Period

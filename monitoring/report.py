@@ -6,15 +6,17 @@ tables show, so text and tables never disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from monitoring.analysis import (
     ALL,
+    INQUIRIES,
     Analysis,
     Filter,
     Grid,
     KeyFigure,
+    OutsideHour,
     Priority,
     Published,
     share,
@@ -103,7 +105,6 @@ class Report:
     analysis: Analysis
     where: Filter
     previous: Analysis | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def report_title(first: date, last: date) -> str:
@@ -204,7 +205,7 @@ def build_report(analysis: Analysis, where: Filter, now: datetime, previous: Ana
         k=analysis.k,
         total=analysis.inquiries(where),
         key_figures=figures,
-        summary=_summary(analysis, where, figures, priorities, busiest),
+        summary=_summary(analysis, where, figures, priorities),
         priorities=priorities,
         sections=sections,
         method=method_notes(analysis),
@@ -287,9 +288,7 @@ def _figure(figures: list[KeyFigure], key: str) -> KeyFigure:
     return next(figure for figure in figures if figure.key == key)
 
 
-def _summary(
-    analysis: Analysis, where: Filter, figures: list[KeyFigure], priorities: list[Priority], busiest: list[object]
-) -> list[str]:
+def _summary(analysis: Analysis, where: Filter, figures: list[KeyFigure], priorities: list[Priority]) -> list[str]:
     total = _figure(figures, "inquiries").count
     chat = _figure(figures, "small_talk").count
     if total.value is None or total.value == 0:
@@ -300,7 +299,7 @@ def _summary(
         lines.append("Am häufigsten ging es um " + _join([f"„{p.name}“ ({_share(p.demand, total)})" for p in by_demand]) + ".")
     if where.language == ALL:
         at = analysis.where("needs", where)
-        spoken = [(analysis.get("needs", **at, topic="#inquiries", language=code), name) for code, name in analysis.languages_present()]
+        spoken = [(analysis.get("needs", **at, topic=INQUIRIES, language=code), name) for code, name in analysis.languages_present()]
         top = sorted((item for item in spoken if item[0].shown), key=lambda item: (-item[0].rank_value, item[1]))[:3]
         if top:
             lines.append("Am meisten geschrieben wurde auf " + _join([f"{name} ({_share(count, total)})" for count, name in top]) + ".")
@@ -335,9 +334,9 @@ def _unmet_findings(figures: list[KeyFigure], priorities: list[Priority]) -> lis
     return lines
 
 
-def _outside_findings(outside: KeyFigure, busiest: list[object]) -> list[str]:
+def _outside_findings(outside: KeyFigure, busiest: list[OutsideHour]) -> list[str]:
     lines = [f"{outside.count.text()} Anfragen ({outside.share}) kamen außerhalb der Sprechzeiten."]
-    hours = [f"{hour_of_week(b.weekday, b.hour)} ({b.count.text()})" for b in busiest]  # type: ignore[attr-defined]
+    hours = [f"{hour_of_week(b.weekday, b.hour)} ({b.count.text()})" for b in busiest]
     if hours:
         lines.append("Die meisten davon kamen " + _join(hours) + ".")
     return lines
@@ -360,12 +359,12 @@ def _comparison(analysis: Analysis, previous: Analysis, where: Filter) -> Sectio
     languages = tuple(
         Change(
             name,
-            previous.get("needs", **previous.where("needs", where), topic="#inquiries", language=code),
-            analysis.get("needs", **analysis.where("needs", where), topic="#inquiries", language=code),
+            previous.get("needs", **previous.where("needs", where), topic=INQUIRIES, language=code),
+            analysis.get("needs", **analysis.where("needs", where), topic=INQUIRIES, language=code),
         )
         for code, name in analysis.languages_present()
     )
-    current, before = analysis.topics_by_week(Filter(where.channel, where.language)), previous.topics_by_week(where)
+    current, before = analysis.topics_by_week(where), previous.topics_by_week(where)
     return Section(
         "vorjahr",
         f"Vergleich mit dem Vorjahr ({then_label})",

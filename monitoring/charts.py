@@ -203,7 +203,7 @@ def handovers_by_week(grid: Grid, width: float = WIDTH) -> Figure:
     _x_labels(shapes, plot, grid.rows, step)
     bar = step * 0.8 / max(len(names), 1)
     if len(grid.rows) > _MOST_BARS:
-        for s, name in enumerate(names):
+        for s in range(len(names)):
             _line(shapes, [row[s].value for row in grid.cells], PALETTE[s], plot, step, scale)
     for i, row in enumerate(grid.cells if len(grid.rows) <= _MOST_BARS else ()):
         for s, cell in enumerate(row):
@@ -219,26 +219,6 @@ def handovers_by_week(grid: Grid, width: float = WIDTH) -> Figure:
         "Grau: weniger als 5, nicht genannt."
     )
     return Figure(width, height, title, description, tuple(shapes))
-
-
-def waiting_times(grid: Grid, width: float = WIDTH) -> Figure:
-    """Horizontal bars: how long people waited for the first answer of staff."""
-    title = "Wartezeit bis zur ersten Antwort von Mitarbeitenden"
-    label_w, top, bar_h = 130.0, 14.0, 22.0
-    classes = [i for i, key in enumerate(grid.row_keys) if not str(key).startswith("#")]
-    height = top + bar_h * len(classes) + 20
-    highest = max((grid.cells[i][0].value or 0 for i in classes), default=0)
-    shapes: list[Shape] = []
-    span = width - label_w - 120
-    for i, row in ((i, grid.cells[i]) for i in classes):
-        y = top + bar_h * classes.index(i)
-        cell = row[0]
-        shapes.append(Text(label_w - 8, y + bar_h * 0.65, grid.rows[i], 11, "end"))
-        length = span * (cell.value or 0) / highest if highest and cell.value else 0.0
-        fill = PALETTE[0] if cell.value is not None else HIDDEN_FILL
-        shapes.append(Rect(label_w, y + 3, max(length, 3.0), bar_h - 6, fill, label=f"{grid.rows[i]}: {cell.text()}"))
-        shapes.append(Text(label_w + max(length, 3.0) + 6, y + bar_h * 0.65, cell.text(), 11, "start", MUTED))
-    description = "Balken je Wartezeit-Klasse: " + ", ".join(f"{grid.rows[i]} {row[0].text()}" for i, row in enumerate(grid.cells)) + "."
 
 
 def year_against_year(before: Grid, current: Grid, before_label: str, current_label: str, width: float = WIDTH) -> Figure:
@@ -276,7 +256,6 @@ def _weeks(grid: Grid) -> str:
 
 def _week_number(label: str) -> int:
     return int(label.split()[1])
-    return Figure(width, height, title, description, tuple(shapes))
 
 
 # Building blocks.

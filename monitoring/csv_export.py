@@ -61,8 +61,8 @@ def _rows(report: Report) -> Iterator[Row]:
     ]
     for title, grid in tables:
         yield from _grid_rows(title, grid)
-    for section in report.sections:
-        for comparison in section.comparisons:
+    for part in report.sections:
+        for comparison in part.comparisons:
             for change in comparison.rows:
                 yield (comparison.caption, change.label, comparison.previous_label, change.previous.text())
                 yield (comparison.caption, change.label, comparison.current_label, change.current.text())

@@ -28,7 +28,6 @@ from monitoring.charts import (
     languages_by_week,
     topics_by_week,
     unmet_by_topic_and_language,
-    waiting_times,
     year_against_year,
 )
 from monitoring.figures import Figure

@@ -94,7 +94,7 @@ def downgrade() -> None:
 
 
 def _hourly(schema: str | None, with_key: bool = True) -> sa.TableClause:
-    columns = [
+    columns: list[sa.ColumnClause[Any]] = [
         sa.column("hour", _timestamp()),
         sa.column("topic", sa.String()),
         sa.column("language", sa.String()),
@@ -167,9 +167,10 @@ def _rebuild_old_clock(bind: Connection, schema: str | None) -> None:
     """Count every message again in the clock, as before this migration."""
     cells: dict[tuple[Any, ...], int] = {}
     for row in bind.execute(sa.select(_hourly(schema, with_key=False))):
-        local = _aware(row.hour).astimezone(_ZONE)
-        key = (local.date() - timedelta(days=local.weekday()), local.weekday(), local.hour, row.language, row.channel)
-        cells[key] = cells.get(key, 0) + row.count
+        values = row._mapping  # `row.count` would be the tuple's method, not the column
+        local = _aware(values["hour"]).astimezone(_ZONE)
+        key = (local.date() - timedelta(days=local.weekday()), local.weekday(), local.hour, values["language"], values["channel"])
+        cells[key] = cells.get(key, 0) + values["count"]
     table = sa.table("inquiry_weekly_clock", *(sa.column(c) for c in ("week", "weekday", "hour", "language", "channel", "count")), schema=schema)
     names = ("week", "weekday", "hour", "language", "channel", "count")
     _insert(bind, table, [dict(zip(names, (*key, n), strict=True)) for key, n in cells.items()])

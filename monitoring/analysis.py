@@ -460,7 +460,7 @@ class Analysis:
         dims = self._axes[name]
         counts = np.zeros(tuple(len(dim) for dim in dims), dtype=np.int64)
         keys = np.zeros_like(counts)
-        items = [(project(*raw), n, cells.keys[raw]) for raw, n in cells.counts.items()]
+        items = [(project(*raw), n, cells.key(raw)) for raw, n in cells.counts.items()]
         if items:
             coordinates = []
             for axis, dim in enumerate(dims):

@@ -65,15 +65,22 @@ def _year_before(day: date) -> date:
 
 @dataclass
 class Cells:
-    """Counts and cell keys of one kind of count, by key tuple."""
+    """Counts and cell keys of one kind of count, by key tuple.
+
+    Keys are kept as plain sums (Python integers do not overflow); they count modulo 2^32 when used.
+    """
 
     counts: Counter[tuple[Any, ...]] = field(default_factory=Counter)
     keys: Counter[tuple[Any, ...]] = field(default_factory=Counter)
 
     def add(self, key: tuple[Any, ...], count: int, cell_key: int) -> None:
-        """Add a row's count and cell key (keys add modulo 2^32)."""
+        """Add a row's count and cell key."""
         self.counts[key] += count
-        self.keys[key] = (self.keys[key] + cell_key) % KEY_MODULUS
+        self.keys[key] += cell_key
+
+    def key(self, key: tuple[Any, ...]) -> int:
+        """Return the cell key of a key tuple (modulo 2^32)."""
+        return self.keys[key] % KEY_MODULUS
 
 
 @dataclass

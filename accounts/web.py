@@ -85,7 +85,7 @@ async def login_page(request: web.Request, message: str = "", status: int = 200)
     )
     response = web.Response(text=body, content_type="text/html", status=status)
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="Strict", secure=_secure(request), path="/login")
-    _no_store(response)
+    _allow_own_style(response)
     return response
 
 
@@ -129,10 +129,9 @@ def _secure(request: web.Request) -> bool:
     return request.secure or request.headers.get("X-Forwarded-Proto") == "https"
 
 
-def _no_store(response: web.StreamResponse) -> None:
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Frame-Options"] = "DENY"
-    # The login page's own inline styles are allowed by their hash; nothing else inline runs.
+def _allow_own_style(response: web.StreamResponse) -> None:
+    # The login page's own inline styles are allowed by their hash; nothing else inline runs. (The
+    # app's edge adds the other security headers, and keeps the page out of every cache.)
     response.headers["Content-Security-Policy"] = (
         f"default-src 'self'; style-src 'self' '{_login_style_hash()}'; frame-ancestors 'none'"
     )

@@ -24,9 +24,6 @@ class ConversationState:
     # The person cannot be reached (e.g. blocked the bot); a channel reopens it when they write again.
     closed: bool = False
 
-    def reply_language(self, detected: str | None, default: str) -> str:
-        return self.chosen_language or detected or self.language or default
-
     def with_language(self, language: str | None) -> ConversationState:
         return replace(self, language=language or self.language)
 
@@ -52,3 +49,12 @@ class InMemoryConversationStore:
     async def save(self, key: ConversationKey, state: ConversationState) -> None:
         async with self._lock:
             self._states[key] = state
+
+
+async def set_reachable(conversations: ConversationStore, key: ConversationKey, reachable: bool) -> ConversationState:
+    """Note whether the person can be reached (not when they blocked the bot); return the state."""
+    state = await conversations.load(key)
+    if state.closed == reachable:
+        state = replace(state, closed=not reachable)
+        await conversations.save(key, state)
+    return state

@@ -1,22 +1,28 @@
-"""Turn one platform-free Message into one Reply (or none, while staff answer): understand, act, remember."""
+"""Turn one platform-free Message into one Reply (or none, while staff answer): understand, act, remember.
+
+The Dialogue is what every channel talks to: `handle` for whatever a person sends, and the few other
+things a channel offers its people (a greeting, privacy notes, erasing, notices). Every decision
+about what to say, and in which language, is taken here, once per message; a channel only
+translates between its platform and Message/Reply.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
 
 from actions.context import ActionContext
-from actions.conversations import ConversationState, ConversationStore
+from actions.conversations import ConversationState, ConversationStore, set_reachable
 from actions.fallback import clarify, menu_notice, offer_handover
-from actions.handover import CANCEL_PAYLOAD, HandoverReason, Handovers
+from actions.handover import CANCEL_PAYLOAD, HandoverReason, HandoverRequest, Handovers
 from actions.inquiries import HandledMessage, InquiryRecorder, Outcome
 from actions.language import confirm_language, offer_languages, requested_language, unsupported_language
+from actions.menu import answer_with_menu
 from actions.registry import action_for
+from core.clock import Clock
 from core.content import Content
 from core.errors import NluUnavailable
-from core.messages import Message, MessageKind, Reply
+from core.messages import ConversationKey, Message, MessageKind, Reply
 from core.topics import OUT_OF_SCOPE
 from nlu.normalise import clean_text
 from nlu.understanding import MessageUnderstanding
@@ -29,6 +35,8 @@ LONG_MESSAGE_CHARS = 2000
 OFFER_HANDOVER_AFTER = 2
 # At most this many unclear messages are remembered, to pass on to staff if the person accepts.
 KEEP_UNCLEAR = 3
+GREETING = "greeting"
+PRIVACY = "privacy"
 # Topics that are not a question about the office; staff are shown the last topic that was.
 _NOT_A_QUESTION = frozenset(
     {"greeting", "thanks", "goodbye", "help", "language_switch", "human_handover", "bot_challenge", OUT_OF_SCOPE}
@@ -55,7 +63,7 @@ class Dialogue:
         content: Content,
         understanding: MessageUnderstanding,
         conversations: ConversationStore,
-        clock: Callable[[], datetime],
+        clock: Clock,
         recorder: InquiryRecorder | None = None,
         handovers: Handovers | None = None,
     ) -> None:
@@ -66,19 +74,20 @@ class Dialogue:
         self._recorder = recorder
         self._handovers = handovers
 
+    # --- what a person sends -----------------------------------------------------------------------
+
     async def handle(self, message: Message) -> Reply | None:
         """Answer one message, or pass it to staff during a handover (None: send nothing); count it."""
+        state = await self._reopened(message.conversation)
         if self._handovers is not None:
-            handled, handback = await self._staff_side(message, self._handovers)
+            handled, handback = await self._staff_side(message, self._handovers, state)
             if handled:
                 return handback
-        state = await self._conversations.load(message.conversation)
         turn = await self._answer(message, state)
         reply: Reply | None = turn.reply
         if turn.hand_over is not None and self._handovers is not None:
-            reply = await self._handovers.start(
-                message, turn.reply.language, state.last_topic, turn.hand_over, state.unclear
-            )
+            request = HandoverRequest(message, turn.reply.language, state.last_topic, turn.hand_over, state.unclear)
+            reply = await self._handovers.start(request)
             turn = replace(turn, state=replace(turn.state, misunderstood_in_a_row=0, unclear=()))
         await self._conversations.save(message.conversation, turn.state)
         if reply is None:
@@ -88,12 +97,82 @@ class Dialogue:
         await self._record(message, turn)
         return reply
 
-    async def _staff_side(self, message: Message, handovers: Handovers) -> tuple[bool, Reply | None]:
+    async def greet(self, message: Message, language_picker: bool = False) -> Reply | None:
+        """Greet a person who (re)starts the conversation, with the menu and a language picker if asked; staff get it in a handover."""
+        reply = await self.handle(replace(message, kind=MessageKind.BUTTON, payload=f"topic:{GREETING}"))
+        if reply is None or not language_picker:
+            return reply
+        picker = offer_languages(self._context("language_switch", reply.language))
+        return replace(reply, text=f"{reply.text}\n\n{picker.text}", buttons=reply.buttons + picker.buttons)
+
+    async def pass_on(self, message: Message) -> None:
+        """Give staff a message that gets no answer of its own (a further photo of an album), if handed over."""
+        await self._reopened(message.conversation)
+        if self._handovers is None:
+            return
+        language = await self._handovers.forward(message)
+        if language is not None:
+            await self._record_handed_over(message, language)
+
+    async def privacy(self, message: Message, channel_note: str | None = None) -> Reply | None:
+        """Answer "what happens to my data" with the channel's own note and how long talks with staff are kept."""
+        reply = await self.handle(replace(message, kind=MessageKind.BUTTON, payload=f"topic:{PRIVACY}"))
+        if reply is None:
+            return None
+        ctx = self._context(PRIVACY, reply.language)
+        notes = [ctx.ui(channel_note)] if channel_note else []
+        if self._handovers is not None:
+            days = round(self._handovers.retention.total_seconds() / 86400)
+            notes.append(self._content.ui_text("privacy_handover", reply.language).format(days=days))
+        return replace(reply, text="\n\n".join([reply.text, *notes]))
+
+    async def erase(self, message: Message) -> Reply:
+        """Erase everything the person said with staff (ending a handover), and confirm it in their language."""
+        state = await self._reopened(message.conversation)
+        if self._handovers is not None:
+            await self._handovers.erase_conversation(message.conversation)
+        ctx = self._context(PRIVACY, self._language(state, message.language_hint))
+        return ctx.reply(ctx.ui("delete_confirmed"), ctx.menu_buttons())
+
+    # --- what a channel shows without a message -------------------------------------------------------
+
+    async def welcome(self, conversation: ConversationKey | None, hint: str | None) -> Reply:
+        """Greet someone who opened a chat but has not written (or no one in particular); count and keep nothing."""
+        state = await self._conversations.load(conversation) if conversation else ConversationState()
+        return answer_with_menu(self._context(GREETING, self._language(state, hint)))
+
+    async def notice(self, conversation: ConversationKey, hint: str | None, key: str) -> Reply:
+        """Say one interface string (e.g. "please slow down") in the conversation's language."""
+        ctx = self._context(key, await self.language(conversation, hint))
+        return ctx.reply(ctx.ui(key), topic=None)
+
+    async def language(self, conversation: ConversationKey, hint: str | None) -> str:
+        """Return the language the conversation is held in now, before anything new is read."""
+        return self._language(await self._conversations.load(conversation), hint)
+
+    # --- whether the person can be reached ------------------------------------------------------------
+
+    async def unreachable(self, conversation: ConversationKey) -> None:
+        """Note that the person cannot be reached any more (blocked the bot); close their handover."""
+        await set_reachable(self._conversations, conversation, False)
+        if self._handovers is not None:
+            await self._handovers.person_unreachable(conversation)
+
+    async def reachable(self, conversation: ConversationKey) -> None:
+        """Note that the person can be reached again (unblocked the bot)."""
+        await set_reachable(self._conversations, conversation, True)
+
+    async def _reopened(self, conversation: ConversationKey) -> ConversationState:
+        # Whoever writes can be reached again.
+        return await set_reachable(self._conversations, conversation, True)
+
+    async def _staff_side(
+        self, message: Message, handovers: Handovers, state: ConversationState
+    ) -> tuple[bool, Reply | None]:
         """Forward a message of a handed-over conversation, or end the handover at the person's request."""
         if message.kind is MessageKind.BUTTON and message.payload == CANCEL_PAYLOAD:
             handback = await handovers.cancel(message.conversation)
             if handback is not None:
-                state = await self._conversations.load(message.conversation)
                 await self._record(message, Turn(handback, state, Outcome.ANSWERED))
                 return True, handback
         language = await handovers.forward(message)
@@ -133,25 +212,23 @@ class Dialogue:
             log.exception("could not record an inquiry event")
 
     async def _answer(self, message: Message, state: ConversationState) -> Turn:
-        hint = message.language_hint if message.language_hint in self._content.languages else None
-        known = state.reply_language(None, hint or self._content.default_language)
-        if message.kind is MessageKind.NON_TEXT:
-            return Turn(menu_notice(self._context("non_text", known), "non_text"), state, Outcome.NOT_UNDERSTOOD)
-        if message.kind is MessageKind.BUTTON:
-            return self._press(message.payload or "", known, state)
-        text = clean_text(message.text)
-        if not text:
-            return Turn(menu_notice(self._context("empty", known), "empty_message"), state, Outcome.NOT_UNDERSTOOD)
+        hint = message.language_hint
+        text = clean_text(message.text) if message.kind is MessageKind.TEXT else ""
         if not any(char.isalpha() for char in text):
-            return Turn(menu_notice(self._context("no_words", known), "no_words"), state, Outcome.NOT_UNDERSTOOD)
-        guess = self._understanding.detect_language(text, hint, state.language)
+            # No words to read a language from: answer in the conversation's (or the channel's) language.
+            language = self._language(state, hint)
+            if message.kind is MessageKind.BUTTON:
+                return self._press(message.payload or "", language, state)
+            topic, key = _unreadable(message.kind, text)
+            return Turn(menu_notice(self._context(topic, language), key), state, Outcome.NOT_UNDERSTOOD)
+        guess = self._understanding.detect_language(text, self._known(hint), state.language)
         if not guess.supported:
             reply = unsupported_language(self._context("unsupported_language", "en"))
             return Turn(reply, state, Outcome.NOT_UNDERSTOOD, guess.language)
-        language = state.reply_language(guess.language, self._content.default_language)
+        language = self._language(state, hint, guess.language)
         state = state.with_language(guess.language)
         try:
-            understood = await self._understanding.understand(text, hint, state.language)
+            understood = await self._understanding.classify(text, guess)
         except NluUnavailable as error:
             log.warning("answering without NLU: %s", error)
             reply = menu_notice(self._context("nlu_unavailable", language), "nlu_unavailable")
@@ -173,6 +250,13 @@ class Dialogue:
             return Turn(reply, state, Outcome.ANSWERED, guess.language)
         reply = self._prefix_long(action_for(understood.topic)(ctx), text, ctx)
         return Turn(reply, state, _outcome_of(understood.topic), guess.language, reason)
+
+    def _language(self, state: ConversationState, hint: str | None, detected: str | None = None) -> str:
+        """Resolve the reply language, here only: chosen, else just detected, else the conversation's, hint, default."""
+        return state.chosen_language or detected or state.language or self._known(hint) or self._content.default_language
+
+    def _known(self, hint: str | None) -> str | None:
+        return hint if hint in self._content.languages else None
 
     def _press(self, payload: str, language: str, state: ConversationState) -> Turn:
         kind, _, value = payload.partition(":")
@@ -211,6 +295,13 @@ class Dialogue:
         if state.misunderstood_in_a_row >= OFFER_HANDOVER_AFTER:
             return HandoverReason.NOT_UNDERSTOOD
         return HandoverReason.REQUESTED
+
+
+def _unreadable(kind: MessageKind, text: str) -> tuple[str, str]:
+    """Say what a message without words is (a photo, nothing, only emoji) and the interface string answering it."""
+    if kind is MessageKind.NON_TEXT:
+        return "non_text", "non_text"
+    return ("no_words", "no_words") if text else ("empty", "empty_message")
 
 
 def _remember_topic(state: ConversationState, topic: str) -> ConversationState:

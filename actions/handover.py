@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -19,24 +21,40 @@ class HandoverReason(StrEnum):
     NOT_UNDERSTOOD = "not_understood"
 
 
+@dataclass(frozen=True)
+class HandoverRequest:
+    """A conversation to hand to staff: the message that asked, in which language, the last question's
+    topic, why, and what the assistant did not understand just before (the person agreed to pass it on)."""
+
+    message: Message
+    language: str
+    topic: str | None
+    reason: HandoverReason
+    earlier: Sequence[str] = ()
+
+
 class Handovers(Protocol):
     """The staff desk as the dialogue sees it."""
+
+    # How long what a person said with staff is kept after the handover ends.
+    retention: timedelta
 
     async def forward(self, message: Message) -> str | None:
         """Pass the message to staff if its conversation is handed over; return the handover's language."""
         ...
 
-    async def start(
-        self,
-        message: Message,
-        language: str,
-        topic: str | None,
-        reason: HandoverReason,
-        earlier: Sequence[str] = (),
-    ) -> Reply | None:
-        """Hand the conversation (and the `earlier` unclear questions) to staff; None if it already was."""
+    async def start(self, request: HandoverRequest) -> Reply | None:
+        """Hand the conversation (and the earlier unclear questions) to staff; None if it already was."""
         ...
 
     async def cancel(self, conversation: ConversationKey) -> Reply | None:
         """End the person's handover at their request; return the handback, or None if there was none."""
+        ...
+
+    async def person_unreachable(self, conversation: ConversationKey) -> None:
+        """Close the handover of a person who cannot be reached any more."""
+        ...
+
+    async def erase_conversation(self, conversation: ConversationKey) -> int:
+        """Erase everything the person said with staff, ending a running handover; return how many."""
         ...

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from actions.context import ActionContext
 from core.messages import Reply
-
-# People writing these languages are most likely to need the Ukrainian/Russian-speaking team.
-UKRAINE_TEAM_LANGUAGES = frozenset({"uk", "ru"})
+from core.teams import UKRAINE_TEAM_LANGUAGES
 
 
 def answer_office_hours(ctx: ActionContext) -> Reply:

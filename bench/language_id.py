@@ -9,17 +9,46 @@ from __future__ import annotations
 import argparse
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from bot.app import build_language_detector
 from core.content import load_content
 from core.settings import Settings
 from nlu.evaluate import load_labelled
-from nlu.language import LangdetectDetector, LinguaDetector
+from nlu.language import LinguaDetector
+from nlu.runtime import build_language_detector
 
 UNSUPPORTED = "unsupported"
 Detect = Callable[[str], str]
+
+
+class LangdetectDetector:
+    """langdetect with only the given language profiles loaded and a fixed seed (compared here, not used)."""
+
+    def __init__(self, languages: Iterable[str], seed: int = 0) -> None:
+        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+        self._factory = DetectorFactory()
+        profiles = [
+            (Path(PROFILES_DIRECTORY) / code).read_text(encoding="utf-8")
+            for code in dict.fromkeys(languages)
+            if (Path(PROFILES_DIRECTORY) / code).is_file()
+        ]
+        self._factory.load_json_profile(profiles)
+        self._factory.set_seed(seed)
+
+    def scores(self, text: str, candidates: Sequence[str]) -> dict[str, float]:
+        from langdetect.lang_detect_exception import LangDetectException
+
+        detector = self._factory.create()
+        detector.append(text)
+        try:
+            found = {p.lang: p.prob for p in detector.get_probabilities()}
+        except LangDetectException:
+            found = {}
+        picked = {code: found.get(code, 0.0) for code in candidates}
+        total = sum(picked.values())
+        return {code: value / total for code, value in picked.items()} if total else picked
 
 
 def restricted(detector: LangdetectDetector | LinguaDetector, languages: Sequence[str]) -> Detect:

@@ -51,7 +51,8 @@ from monitoring.report import build_report  # noqa: E402
 from monitoring.service import AnalysisService  # noqa: E402
 from monitoring.report import is_calendar_year  # noqa: E402
 from monitoring.store import Tallies, rows, tally  # noqa: E402
-from storage.db import Database, open_database  # noqa: E402
+from storage.db import Database  # noqa: E402
+from storage.migrate import open_database  # noqa: E402
 
 POSTGRES = "postgres@127.0.0.1:5432"
 FIRST_DAY, DAYS = date(2024, 12, 1), 730

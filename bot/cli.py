@@ -10,11 +10,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from core.content import check_content, load_content
 from core.errors import AssistantError, NluUnavailable
 from core.settings import Settings
+
+if TYPE_CHECKING:  # the commands import what they need when they run, so `assistant --help` stays quick
+    from nlu.understanding import MessageUnderstanding
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -96,9 +99,8 @@ def _run_account_add(settings: Settings, args: argparse.Namespace) -> int:
 async def _add_account(
     settings: Settings, username: str, password: str, role: str, name: str, languages: list[str]
 ) -> int:
-    import accounts.models  # noqa: F401  (registers the tables)
     from accounts.service import AccountService
-    from storage.db import open_database
+    from storage.migrate import open_database
 
     async with open_database(settings.database_url) as database:
         account = await AccountService(database).create(username, password, [role], name, languages)
@@ -132,22 +134,19 @@ def _run_parse(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _parse_lines(settings: Settings, source: TextIO, sink: TextIO) -> int:
-    from bot.app import running_understanding
+    from nlu.runtime import running_nlu
 
-    async with running_understanding(settings) as assistant:
+    async with running_nlu(settings) as nlu:
         loop = asyncio.get_running_loop()
         while line := await loop.run_in_executor(None, source.readline):
             if not line.strip():
                 continue
-            sink.write(json.dumps(await _parse_one(assistant.understanding, line), ensure_ascii=False) + "\n")
+            sink.write(json.dumps(await _parse_one(nlu.understanding, line), ensure_ascii=False) + "\n")
             sink.flush()
     return 0
 
 
-async def _parse_one(understanding: object, line: str) -> dict[str, object]:
-    from nlu.understanding import MessageUnderstanding
-
-    assert isinstance(understanding, MessageUnderstanding)
+async def _parse_one(understanding: MessageUnderstanding, line: str) -> dict[str, object]:
     try:
         request = json.loads(line)
         text = request["text"]
@@ -156,10 +155,10 @@ async def _parse_one(understanding: object, line: str) -> dict[str, object]:
             raise TypeError("text must be a string and language_hint a string or null")
     except (ValueError, KeyError, TypeError, AttributeError) as error:
         return {"text": None, "error": f"invalid request: {type(error).__name__}"}
+    guess = understanding.detect_language(text, hint=hint)
     try:
-        understood = await understanding.understand(text, hint=hint)
+        understood = await understanding.classify(text, guess)
     except NluUnavailable as error:
-        guess = understanding.detect_language(text, hint=hint)
         return {"text": text, "language": guess.language, "topic": None, "confidence": 0.0, "error": str(error)}
     return {
         "text": text,

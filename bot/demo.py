@@ -24,9 +24,8 @@ async def create_demo_logins(settings: Settings) -> list[DemoLogin]:
     """Create a staff and an analyst login if neither role has an account yet; never in production."""
     if settings.production:
         return []
-    import accounts.models  # noqa: F401  (registers the tables)
     from accounts.service import AccountService
-    from storage.db import open_database
+    from storage.migrate import open_database
 
     async with open_database(settings.database_url) as database:
         service = AccountService(database)

@@ -4,35 +4,33 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Protocol
 
 from aiohttp import web
 
-from actions.conversations import ConversationStore, InMemoryConversationStore
 from accounts.web import install_accounts
+from actions.conversations import ConversationStore, InMemoryConversationStore
+from bot.app import Assistant, running_assistant
+from bot.channels.telegram import TelegramChannel
+from bot.channels.web import WebChatChannel
+from bot.edge import install_edge
+from bot.keys import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE, SETTINGS
+from core.channels import Channel
+from core.settings import Settings
 from monitoring.config import analysis_config
 from monitoring.dashboard import install_analytics
-from bot.app import Assistant, running_assistant
-from core.settings import Settings
 from staff.web import install_staff_inbox
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 
-ListeningHook = Callable[[], Awaitable[None]]
 AssistantFactory = Callable[[Settings, Database, ConversationStore], AbstractAsyncContextManager[Assistant]]
-
-SETTINGS = web.AppKey("settings", Settings)
-DATABASE = web.AppKey("database", Database)
-CONVERSATIONS = web.AppKey[ConversationStore]("conversations")
-ASSISTANT = web.AppKey("assistant", Assistant)
-# Run once the server accepts connections, e.g. to tell Telegram where the webhook is.
-AFTER_LISTENING = web.AppKey[list[ListeningHook]]("after_listening")
 _ASSISTANT_FACTORY = web.AppKey[AssistantFactory]("assistant_factory")
 
 
-class WebChannel(Protocol):
-    """A channel that lives in the web app: it adds routes, a cleanup context and listening hooks."""
+class WebChannel(Channel, Protocol):
+    """A channel (core.channels) that lives in the web app: it adds routes, a cleanup context and listening hooks."""
 
     def install(self, app: web.Application) -> None: ...
 
@@ -44,6 +42,7 @@ def create_app(
 ) -> web.Application:
     """Build the web application: database, assistant and conversations first, then the channels."""
     app = web.Application()
+    install_edge(app)
     app[SETTINGS] = settings
     app[_ASSISTANT_FACTORY] = assistant_factory
     app[AFTER_LISTENING] = []
@@ -60,12 +59,8 @@ def create_app(
 
 def default_channels(settings: Settings) -> list[WebChannel]:
     """Return the channels the settings switch on; the web chat is always on."""
-    from bot.channels.web import WebChatChannel
-
     channels: list[WebChannel] = [WebChatChannel(settings)]
     if settings.telegram_bot_token:
-        from bot.channels.telegram import TelegramChannel
-
         channels.append(TelegramChannel(settings))
     return channels
 
@@ -79,7 +74,7 @@ async def listening(app: web.Application, host: str, port: int) -> AsyncIterator
         site = web.TCPSite(runner, host, port)
         await site.start()
         bound = _bound_port(site, port)
-        for hook in app[AFTER_LISTENING]:
+        for hook in app.get(AFTER_LISTENING, []):
             await hook()
         yield bound
     finally:

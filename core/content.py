@@ -135,6 +135,16 @@ def load_content(data_dir: Path) -> Content:
     return _build(data_dir)
 
 
+def load_schedules(data_dir: Path) -> dict[str, OfficeSchedule]:
+    """Read only data/schedule.yml into each team's hours (for parts that need no answers or examples)."""
+    return _build_schedules(_read_yaml(data_dir / "schedule.yml"))
+
+
+def load_language_codes(data_dir: Path) -> tuple[str, ...]:
+    """Read only data/languages.yml: the codes of the languages the assistant speaks, in order."""
+    return tuple(str(code) for code in _read_yaml(data_dir / "languages.yml")["languages"])
+
+
 def check_content(data_dir: Path) -> list[str]:
     """Return a human-readable list of everything wrong with the content under `data_dir`."""
     problems: list[str] = []
@@ -300,7 +310,7 @@ def _build(data_dir: Path) -> Content:
         unsupported_reply=str(languages_doc["unsupported_reply"]).strip(),
         topics=topics,
         ui=ui,
-        schedules=_build_schedules(_read_yaml(data_dir / "schedule.yml")),
+        schedules=load_schedules(data_dir),
     )
 
 

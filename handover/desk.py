@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
-from actions.handover import HandoverReason
+from actions.handover import HandoverRequest
 from actions.inquiries import HandoverStatistics, HandoverWait
+from core.channels import Channels, Media, MediaUnavailable, Outbound
 from core.content import Content
-from core.delivery import Deliveries
-from core.media import Media, MediaSources, MediaUnavailable
 from core.messages import ConversationKey, Message, MessageKind, Reply
+from handover.errors import EmptyReply, NotResendable
 from handover.events import HandoverChange, HandoverEvents
 from handover.models import ClosedBy
 from handover.notices import confirmation, handback
@@ -39,25 +39,24 @@ class HandoverDesk:
     def __init__(
         self,
         database: Database,
-        deliveries: Deliveries,
-        media: MediaSources,
+        channels: Channels,
         content: Content,
         clock: Callable[[], datetime],
         statistics: HandoverStatistics | None = None,
         retention: timedelta = DEFAULT_RETENTION,
+        outbound: Outbound | None = None,
     ) -> None:
+        """Keep handovers in `database`; reach people through `outbound` (default: straight through `channels`)."""
         self.events = HandoverEvents()
         self.retention = retention
         self._store = HandoverStore(database)
-        self._media = media
+        self._channels = channels
         self._content = content
         self._clock = clock
         self._statistics = statistics
-        self._outbox = Outbox(self._store, deliveries, content, clock, self._unreachable, self._changed("delivery"))
-
-    @property
-    def store(self) -> HandoverStore:
-        return self._store
+        self._outbox = Outbox(
+            self._store, outbound or channels, content, clock, self._unreachable, self._changed("delivery")
+        )
 
     # --- the person's side (the dialogue and the channels) ---------------------------------------
 
@@ -72,22 +71,18 @@ class HandoverDesk:
             self.events.publish(HandoverChange(forwarded.handover_id, "message"))
         return forwarded.language
 
-    async def start(
-        self,
-        message: Message,
-        language: str,
-        topic: str | None,
-        reason: HandoverReason,
-        earlier: Sequence[str] = (),
-    ) -> Reply | None:
+    async def start(self, request: HandoverRequest) -> Reply | None:
         """Hand the conversation to staff and tell the person honestly when someone will answer."""
+        message, language = request.message, request.language
         name = (message.first_name or "").strip()[:FIRST_NAME_CHARS] or None
-        handover, created = await self._store.open(message.conversation, name, language, topic, reason, self._clock())
+        handover, created = await self._store.open(
+            message.conversation, name, language, request.topic, request.reason, self._clock()
+        )
         if not created:
             # Another message of the same person started it a moment ago: this one goes to staff.
             await self.forward(message)
             return None
-        for text in earlier:
+        for text in request.earlier:
             # The questions the assistant did not understand: the person accepted to pass them on.
             await self._store.append_incoming(message.conversation, Incoming("text", text[:MAX_TEXT_CHARS]), self._clock())
         if message.kind is MessageKind.TEXT and message.text.strip():
@@ -103,9 +98,6 @@ class HandoverDesk:
             return None
         self.events.publish(HandoverChange(closed.id, "closed"))
         return handback(self._content, closed.language, self._clock())
-
-    async def is_handed_over(self, conversation: ConversationKey) -> bool:
-        return await self._store.active_for(conversation) is not None
 
     async def person_unreachable(self, conversation: ConversationKey) -> None:
         """Close the case of a person who blocked the bot; nothing more can reach them."""
@@ -152,7 +144,7 @@ class HandoverDesk:
         """Store a staff reply and send it to the person; the same `key` twice is one reply, sent once."""
         text = text.strip()[:MAX_TEXT_CHARS]
         if not text:
-            raise ValueError("an empty reply")
+            raise EmptyReply()
         stored = await self._store.add_reply(handover_id, staff, text, key, self._clock(), force)
         self.events.publish(HandoverChange(handover_id, "reply"))
         if stored.first_answer:
@@ -180,11 +172,11 @@ class HandoverDesk:
         await self.erase_conversation(handover.conversation)
         return True
 
-    async def retry(self, message_id: int) -> int | None:
+    async def retry(self, message_id: int) -> int:
         """Send a message again whose delivery is unknown, because a colleague decided so; return its handover."""
         handover_id = await self._store.retry(message_id)
         if handover_id is None:
-            return None
+            raise NotResendable()
         self.events.publish(HandoverChange(handover_id, "delivery"))
         self._outbox.kick(handover_id)
         return handover_id
@@ -194,13 +186,39 @@ class HandoverDesk:
         found = await self._store.media_of(message_id)
         if found is None:
             raise MediaUnavailable("no such attachment")
-        fetched = await self._media.fetch(found.conversation.channel, found.reference)
+        fetched = await self._channels.media(found.conversation.channel, found.reference)
         if fetched.mime_type is None and found.mime_type:
             fetched = Media(fetched.content, found.mime_type)
         return fetched, found.name
 
     def now(self) -> datetime:
         return self._clock()
+
+    # --- the Telegram staff group's mirror of each handover --------------------------------------------
+
+    async def note_staff_post(
+        self, handover_id: int, chat_id: int, post_id: int, message_id: int | None = None
+    ) -> None:
+        """Remember that a post in a staff chat shows the handover (or, with `message_id`, one of its messages)."""
+        await self._store.add_post(handover_id, chat_id, post_id, message_id)
+
+    async def note_staff_thread(self, handover_id: int, thread_id: int) -> None:
+        """Remember the staff chat's forum topic that mirrors the handover."""
+        await self._store.set_staff_thread(handover_id, thread_id)
+
+    async def handover_of_staff_post(self, chat_id: int, post_id: int) -> int | None:
+        return await self._store.handover_of_post(chat_id, post_id)
+
+    async def handover_of_staff_thread(self, chat_id: int, thread_id: int) -> int | None:
+        return await self._store.handover_of_thread(chat_id, thread_id)
+
+    async def staff_posts(self, handover_id: int, chat_id: int) -> tuple[bool, set[int]]:
+        """Tell whether the handover was introduced in the staff chat, and which of its messages are there."""
+        return await self._store.posted(handover_id, chat_id)
+
+    async def media_reference(self, message_id: int) -> str | None:
+        """Return the channel's own reference of an attachment (to show it again on the same channel)."""
+        return await self._store.media_reference(message_id)
 
     # --- running -----------------------------------------------------------------------------------
 

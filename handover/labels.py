@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.channels import MediaUnavailable
 from core.content import Content
+from handover.errors import ClaimedByOther, EmptyReply, HandoverClosed, HandoverError, NotResendable
 from handover.views import HandoverView, MessageView
 
 REASONS = {
     "requested": "hat um eine Person gebeten",
     "not_understood": "Assistent hat mehrmals nicht verstanden",
 }
-CHANNELS = {"telegram": "Telegram", "web": "Web-Chat", "console": "Terminal"}
 STATUSES = {"waiting": "wartet", "open": "in Bearbeitung", "closed": "abgeschlossen"}
 KINDS = {
     "photo": "Foto",
@@ -76,3 +77,18 @@ def waited(since: datetime | None, now: datetime) -> str:
 
 def retention_note(retention: timedelta) -> str:
     return f"Abgeschlossene Gespräche werden nach {round(retention.total_seconds() / 86400)} Tagen gelöscht."
+
+
+def refusal(error: HandoverError | MediaUnavailable) -> str:
+    """Tell staff why what they asked for did not happen, on every channel they work on."""
+    if isinstance(error, ClaimedByOther):
+        return f"{error.name or 'Eine Kollegin oder ein Kollege'} bearbeitet dieses Gespräch."
+    if isinstance(error, HandoverClosed):
+        return "Dieses Gespräch ist bereits abgeschlossen; es wird nichts mehr gesendet."
+    if isinstance(error, EmptyReply):
+        return "Bitte schreiben Sie eine Nachricht."
+    if isinstance(error, NotResendable):
+        return "Diese Nachricht kann nicht erneut gesendet werden."
+    if isinstance(error, MediaUnavailable):
+        return "Diese Datei ist nicht (mehr) verfügbar."
+    return "Das ist gerade nicht möglich."

@@ -47,6 +47,9 @@ class ClosedBy(StrEnum):
     UNREACHABLE = "unreachable"
 
 
+# The kind of the outgoing message that tells the person they are back with the assistant.
+HANDBACK = "handback"
+
 # A conversation has at most one handover that is not closed; the database enforces it.
 _ACTIVE = text("status <> 'closed'")
 

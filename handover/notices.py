@@ -7,21 +7,15 @@ from datetime import datetime, timedelta
 
 from actions.context import ActionContext
 from actions.handover import CANCEL_PAYLOAD
-from actions.hours import UKRAINE_TEAM_LANGUAGES
 from actions.placeholders import moment
 from core.content import Content
 from core.messages import Button, Reply
-from core.schedule import OfficeSchedule, OpenStatus
+from core.schedule import OpenStatus
+from core.teams import schedule_for
 
 TOPIC = "human_handover"
 # Closer than this to the end of the hours, "shortly" would not be honest: name the next opening.
 LAST_CALL = timedelta(minutes=15)
-
-
-def schedule_for(content: Content, language: str) -> OfficeSchedule:
-    """Return the hours of the team that answers people writing `language`."""
-    name = "ukraine" if language in UKRAINE_TEAM_LANGUAGES else "consultation"
-    return content.schedules[name]
 
 
 def staffed_now(status: OpenStatus, now: datetime) -> bool:

@@ -7,12 +7,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
+from core.channels import Outbound, UnknownChannel
 from core.content import Content
-from core.delivery import Deliveries, UnknownChannel
 from core.messages import Reply
-from handover.models import Delivery
+from handover.models import HANDBACK, Delivery
 from handover.notices import handback, staff_reply
-from handover.store import HANDBACK, HandoverStore
+from handover.store import HandoverStore
 from handover.views import Outgoing
 
 log = logging.getLogger(__name__)
@@ -27,14 +27,14 @@ class Outbox:
     def __init__(
         self,
         store: HandoverStore,
-        deliveries: Deliveries,
+        outbound: Outbound,
         content: Content,
         clock: Callable[[], datetime],
         unreachable: Unreachable,
         changed: Changed,
     ) -> None:
         self._store = store
-        self._deliveries = deliveries
+        self._outbound = outbound
         self._content = content
         self._clock = clock
         self._unreachable = unreachable
@@ -88,7 +88,7 @@ class Outbox:
     async def _deliver(self, outgoing: Outgoing) -> bool:
         """Deliver one message; return False when the rest of the handover's queue must wait."""
         try:
-            reached = await self._deliveries.deliver(outgoing.conversation, self._reply(outgoing))
+            reached = await self._outbound.send(outgoing.conversation, self._reply(outgoing))
         except UnknownChannel:
             # The channel is not running (yet): nothing was sent, so it may be sent later.
             await self._store.finish_outgoing(outgoing.message_id, Delivery.PENDING, self._clock())

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
 
+from core.teams import UKRAINE_TEAM_LANGUAGES
 from handover.views import HandoverView, StaffMember
 
-PRIORITY_LANGUAGES = frozenset({"uk", "ru"})
 PRIORITY_WINDOW = timedelta(minutes=10)
 
 
@@ -66,7 +66,7 @@ def _section(handover: HandoverView, staff: StaffMember) -> Section:
 def _reserved(handover: HandoverView, colleague_languages: frozenset[str], now: datetime) -> bool:
     return (
         handover.claimed_by is None
-        and handover.language in PRIORITY_LANGUAGES
+        and handover.language in UKRAINE_TEAM_LANGUAGES
         and handover.language in colleague_languages
         and now - handover.created_at < PRIORITY_WINDOW
     )

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, Text, delete, func, literal, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.messages import ConversationKey
+from handover.errors import ClaimedByOther, HandoverClosed
 from handover.models import (
+    HANDBACK,
     ClosedBy,
     Delivery,
     Direction,
@@ -23,22 +24,7 @@ from handover.models import (
     StaffChatPost,
 )
 from handover.views import Forwarded, HandoverView, Incoming, MessageView, Outgoing, StaffMember
-from storage.db import Database, UtcDateTime
-
-# The kind of the outgoing message that tells the person they are back with the assistant.
-HANDBACK = "handback"
-
-
-class HandoverClosed(Exception):
-    """The handover is closed (or erased): nothing more can be said in it."""
-
-
-class ClaimedByOther(Exception):
-    """Another colleague has the handover; they must release it or it must be taken over knowingly."""
-
-    def __init__(self, name: str | None) -> None:
-        super().__init__("claimed by a colleague")
-        self.name = name
+from storage.db import Database, UtcDateTime, dialect_insert
 
 
 @dataclass(frozen=True)
@@ -129,7 +115,7 @@ class HandoverStore:
             )
             columns = ["handover_id", "direction", "kind", "text", "media_ref", "media_name", "media_mime", "source_id", "created_at"]
             statement = (
-                _dialect_insert(self._database.engine.dialect.name)
+                dialect_insert(HandoverMessage, self._database.engine.dialect)
                 .from_select(columns, source)
                 .on_conflict_do_nothing()
                 .returning(HandoverMessage.id, HandoverMessage.handover_id)
@@ -525,12 +511,3 @@ async def _delete(session: AsyncSession, ids: list[int]) -> None:
     await session.execute(delete(StaffChatPost).where(StaffChatPost.handover_id.in_(ids)))
     await session.execute(delete(HandoverMessage).where(HandoverMessage.handover_id.in_(ids)))
     await session.execute(delete(Handover).where(Handover.id.in_(ids)))
-
-
-def _dialect_insert(name: str) -> Any:
-    if name == "postgresql":
-        return postgresql.insert(HandoverMessage)
-    if name == "sqlite":
-        return sqlite.insert(HandoverMessage)
-    raise NotImplementedError(f"database {name!r} is not supported; use SQLite or PostgreSQL")
-

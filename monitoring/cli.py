@@ -14,7 +14,7 @@ from monitoring.html import render_report_html
 from monitoring.queries import Period
 from monitoring.report import build_report, is_calendar_year
 from monitoring.service import AnalysisService
-from storage.db import open_database
+from storage.migrate import open_database
 
 
 async def write_report(

@@ -7,9 +7,8 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-import yaml
-
-from core.schedule import Closures, OfficeSchedule, parse_closed_days, parse_slot
+from core.content import load_language_codes, load_schedules
+from core.schedule import OfficeSchedule
 from core.settings import Settings
 from monitoring.analysis import AnalysisConfig
 
@@ -25,27 +24,12 @@ def office_hours(schedules: Mapping[str, OfficeSchedule]) -> OfficeSchedule:
 
 def load_office_hours(data_dir: Path) -> OfficeSchedule:
     """Read data/schedule.yml (only it, not the whole content) into the combined office hours."""
-    from zoneinfo import ZoneInfo
-
-    doc = yaml.safe_load((data_dir / "schedule.yml").read_text(encoding="utf-8"))
-    public = doc.get("holidays") or {}
-    closures = Closures(
-        country=str(public.get("country", "DE")),
-        subdivision=public.get("subdivision"),
-        extra_days=parse_closed_days(doc.get("closures") or []),
-    )
-    zone = ZoneInfo(str(doc["timezone"]))
-    schedules = {
-        name: OfficeSchedule(name, tuple(parse_slot(slot) for slot in slots), zone, closures)
-        for name, slots in doc["schedules"].items()
-    }
-    return office_hours(schedules)
+    return office_hours(load_schedules(data_dir))
 
 
 def load_languages(data_dir: Path) -> tuple[str, ...]:
     """Return the codes of the languages the assistant speaks, in the content's order."""
-    doc = yaml.safe_load((data_dir / "languages.yml").read_text(encoding="utf-8"))
-    return tuple(str(code) for code in doc["languages"])
+    return load_language_codes(data_dir)
 
 
 def analysis_config(settings: Settings) -> AnalysisConfig:

@@ -82,10 +82,6 @@ def start_of_hour(at: datetime, zone: ZoneInfo = BERLIN) -> datetime:
     return local.replace(minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
-def local_hour(hour: datetime, zone: ZoneInfo = BERLIN) -> datetime:
-    return hour.astimezone(zone)
-
-
 def week_of(day: date) -> date:
     """Return the Monday of the ISO week containing `day`."""
     return day - timedelta(days=day.weekday())

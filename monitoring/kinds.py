@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actions.inquiries import Outcome
+from core.channels import TELEGRAM, WEB
 
 # Small talk says nothing about needs: it is reported on its own, never as inquiries.
 SMALL_TALK: tuple[str, ...] = ("greeting", "thanks", "goodbye", "help", "bot_challenge")
@@ -12,7 +13,7 @@ NOT_INQUIRIES: frozenset[str] = frozenset({*SMALL_TALK, OUT_OF_SCOPE})
 
 # Channels people write on. Anything else (the terminal chat, tests, benchmarks) is left out of
 # every figure unless the analyst picks that channel; a new public channel is added here.
-PEOPLE_CHANNELS: tuple[str, ...] = ("telegram", "web")
+PEOPLE_CHANNELS: tuple[str, ...] = (TELEGRAM, WEB)
 
 
 def is_inquiry(topic: str) -> bool:

@@ -6,6 +6,8 @@ from functools import cache
 
 from babel import Locale
 
+from core.channels import channel_label
+
 TOPIC_NAMES: dict[str, str] = {
     "office_hours": "Öffnungszeiten",
     "ukraine_support": "Hilfe für Menschen aus der Ukraine",
@@ -32,7 +34,6 @@ TOPIC_NAMES: dict[str, str] = {
     "": "Ohne erkennbares Thema (Foto, andere Sprache u. Ä.)",
 }
 
-CHANNEL_NAMES: dict[str, str] = {"telegram": "Telegram", "web": "Web-Chat", "console": "Konsole (Test)"}
 
 OUTCOME_NAMES: dict[str, str] = {
     "answered": "beantwortet",
@@ -69,7 +70,7 @@ def topic_name(topic: str) -> str:
 
 
 def channel_name(channel: str) -> str:
-    return CHANNEL_NAMES.get(channel, channel.capitalize() or "Unbekannt")
+    return channel_label(channel)
 
 
 @cache

@@ -215,7 +215,7 @@ def build_report(analysis: Analysis, where: Filter, now: datetime, previous: Ana
 
 
 def filter_text(where: Filter) -> str:
-    channel = "alle Kanäle (ohne Test- und Konsolen-Nachrichten)" if where.channel == ALL else f"Kanal {channel_name(where.channel)}"
+    channel = "alle Kanäle (ohne Terminal- und Test-Nachrichten)" if where.channel == ALL else f"Kanal {channel_name(where.channel)}"
     language = "alle Sprachen" if where.language == ALL else f"Sprache {language_name(where.language)}"
     return f"{channel}, {language}"
 

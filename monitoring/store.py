@@ -7,7 +7,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.dml import Insert
 
@@ -22,7 +21,7 @@ from monitoring.tables import (
     WeeklyOutcomes,
     WeeklyTopics,
 )
-from storage.db import Base, Database
+from storage.db import Base, Database, dialect_insert
 
 # What one row gains: how many events, and the sum of their record keys (modulo 2^32).
 Gain = list[int]
@@ -88,15 +87,9 @@ async def add_counts(database: Database, tallies: Tallies) -> None:
 
 def _upsert(model: type[Base], dialect: Dialect, batch: list[dict[str, Any]]) -> Insert:
     table = _table(model)
-    if dialect.name == "postgresql":
-        pg = postgresql.insert(table).values(batch)
-        added = {"count": table.c.count + pg.excluded.count, "cell_key": (table.c.cell_key + pg.excluded.cell_key) % KEY_MODULUS}
-        return pg.on_conflict_do_update(index_elements=key_columns(model), set_=added)
-    if dialect.name == "sqlite":
-        lite = sqlite.insert(table).values(batch)
-        added = {"count": table.c.count + lite.excluded.count, "cell_key": (table.c.cell_key + lite.excluded.cell_key) % KEY_MODULUS}
-        return lite.on_conflict_do_update(index_elements=key_columns(model), set_=added)
-    raise NotImplementedError(f"database {dialect.name!r} is not supported; use SQLite or PostgreSQL")
+    insert = dialect_insert(table, dialect).values(batch)
+    added = {"count": table.c.count + insert.excluded.count, "cell_key": (table.c.cell_key + insert.excluded.cell_key) % KEY_MODULUS}
+    return insert.on_conflict_do_update(index_elements=key_columns(model), set_=added)
 
 
 def _table(model: type[Base]) -> Table:

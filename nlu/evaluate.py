@@ -14,6 +14,7 @@ from core.content import Content
 from core.settings import Settings
 from core.topics import OUT_OF_SCOPE
 from nlu.normalise import normalise_for_nlu
+from nlu.runtime import running_nlu
 from nlu.training import training_examples
 from nlu.understanding import MessageUnderstanding, Understanding
 
@@ -146,13 +147,11 @@ def _rows(table: dict[str, list[int]]) -> Iterable[str]:
 
 async def run_evaluation(settings: Settings, sets: Sequence[Path], output: Path | None) -> int:
     """Evaluate the current model on each labelled set, print the report and optionally write it."""
-    from bot.app import running_understanding
-
     sections = []
-    async with running_understanding(settings) as assistant:
-        trained = trained_texts(assistant.content)
+    async with running_nlu(settings) as nlu:
+        trained = trained_texts(nlu.content)
         for path in sets:
-            result = await evaluate(assistant.understanding, load_labelled(path), trained)
+            result = await evaluate(nlu.understanding, load_labelled(path), trained)
             sections.append(render_markdown(result, f"{path.name}"))
     report = "\n".join(sections)
     print(report)

@@ -7,7 +7,6 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Protocol
 
 # Letters that only one of two languages sharing a script uses.
@@ -61,35 +60,6 @@ class LinguaDetector:
             for c in self._detector.compute_language_confidence_values(text)
         }
         picked = {code: values.get(code, 0.0) for code in candidates}
-        total = sum(picked.values())
-        return {code: value / total for code, value in picked.items()} if total else picked
-
-
-class LangdetectDetector:
-    """langdetect with only the given language profiles loaded and a fixed seed."""
-
-    def __init__(self, languages: Iterable[str], seed: int = 0) -> None:
-        from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
-
-        self._factory = DetectorFactory()
-        profiles = [
-            (Path(PROFILES_DIRECTORY) / code).read_text(encoding="utf-8")
-            for code in dict.fromkeys(languages)
-            if (Path(PROFILES_DIRECTORY) / code).is_file()
-        ]
-        self._factory.load_json_profile(profiles)
-        self._factory.set_seed(seed)
-
-    def scores(self, text: str, candidates: Sequence[str]) -> dict[str, float]:
-        from langdetect.lang_detect_exception import LangDetectException
-
-        detector = self._factory.create()
-        detector.append(text)
-        try:
-            found = {p.lang: p.prob for p in detector.get_probabilities()}
-        except LangDetectException:
-            found = {}
-        picked = {code: found.get(code, 0.0) for code in candidates}
         total = sum(picked.values())
         return {code: value / total for code, value in picked.items()} if total else picked
 

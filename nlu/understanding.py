@@ -46,8 +46,11 @@ class MessageUnderstanding:
     async def understand(
         self, text: str, hint: str | None = None, previous: str | None = None
     ) -> Understanding:
-        """Understand `text`; raises NluUnavailable when the classifier cannot be asked."""
-        language = self.detect_language(text, hint, previous)
+        """Detect the language of `text` and classify it; raises NluUnavailable when the classifier cannot be asked."""
+        return await self.classify(text, self.detect_language(text, hint, previous))
+
+    async def classify(self, text: str, language: LanguageGuess) -> Understanding:
+        """Classify `text` whose language is already detected (once per message); may raise NluUnavailable."""
         normalised = normalise_for_nlu(text)
         if not normalised:
             return Understanding(language, OUT_OF_SCOPE, 0.0, (), False)

@@ -13,7 +13,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from playwright.async_api import Page, ViewportSize, async_playwright, expect
+from playwright.async_api import Page, ViewportSize, expect
 
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
@@ -21,7 +21,7 @@ sys.path.insert(0, str(PROJECT))
 from bot.channels.web import WebChatChannel  # noqa: E402
 from bot.web import create_app, listening  # noqa: E402
 from core.settings import Settings  # noqa: E402
-from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser import chromium  # noqa: E402
 
 PHONE: ViewportSize = {"width": 390, "height": 844}
 # Each screenshot: the page's language, the label of the input in it, and what the person asks.
@@ -53,18 +53,14 @@ async def main() -> None:
             database_url=f"sqlite+aiosqlite:///{Path(scratch) / 'screenshots.db'}",
         )
         app = create_app(settings, [WebChatChannel(settings)])
-        async with listening(app, "127.0.0.1", 0) as port, async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            try:
-                for language, (label, question) in CONVERSATIONS.items():
-                    context = await browser.new_context(viewport=PHONE, device_scale_factor=2, locale=language)
-                    target = PROJECT / "docs" / f"chat-{language}.png"
-                    url = f"http://127.0.0.1:{port}/?lang={language}"
-                    await take(await context.new_page(), url, label, question, target)
-                    await context.close()
-                    print(f"wrote {target.relative_to(PROJECT)}")
-            finally:
-                await browser.close()
+        async with listening(app, "127.0.0.1", 0) as port, chromium() as browser:
+            for language, (label, question) in CONVERSATIONS.items():
+                context = await browser.new_context(viewport=PHONE, device_scale_factor=2, locale=language)
+                target = PROJECT / "docs" / f"chat-{language}.png"
+                url = f"http://127.0.0.1:{port}/?lang={language}"
+                await take(await context.new_page(), url, label, question, target)
+                await context.close()
+                print(f"wrote {target.relative_to(PROJECT)}")
 
 
 if __name__ == "__main__":

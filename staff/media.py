@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from core.media import MediaUnavailable
 from staff.auth import staff_of
 from staff.inbox import STAFF_INBOX
 
@@ -24,10 +23,8 @@ async def attachment(request: web.Request) -> web.StreamResponse:
     inbox = request.app.get(STAFF_INBOX)
     if inbox is None:
         raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
-    try:
-        media, name = await inbox.desk.media(int(request.match_info["id"]))
-    except MediaUnavailable:
-        raise web.HTTPNotFound(text="Diese Datei ist nicht (mehr) verfügbar.") from None
+    # An attachment that is gone (MediaUnavailable) is answered 404 by the app's edge.
+    media, name = await inbox.desk.media(int(request.match_info["id"]))
     mime_type = (media.mime_type or "").split(";")[0].strip().lower()
     inline = mime_type in INLINE_TYPES
     response = web.Response(body=media.content, content_type=mime_type if inline else "application/octet-stream")
@@ -35,7 +32,6 @@ async def attachment(request: web.Request) -> web.StreamResponse:
         filename = _UNSAFE.sub("_", name or "datei").strip() or "datei"
         response.headers["Content-Disposition"] = f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(name or filename)}"
     response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
+    # Opened on its own, a file runs nothing.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Referrer-Policy"] = "no-referrer"
     return response

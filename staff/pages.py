@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from core.channels import channel_label
 from core.content import Content
 from handover.labels import (
-    CHANNELS,
     KINDS,
     REASONS,
     STATUSES,
@@ -20,9 +20,8 @@ from handover.labels import (
     topic_label,
     waited,
 )
-from handover.models import Delivery, Direction
+from handover.models import HANDBACK, Delivery, Direction
 from handover.routing import Offer, Section
-from handover.store import HANDBACK
 from handover.views import HandoverView, MessageView, StaffMember
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -45,6 +44,14 @@ PLAYABLE = {"voice": "audio", "audio": "audio", "video": "video", "video_note": 
 def h(text: object) -> str:
     """Escape for HTML text and attribute values."""
     return escape(str(text), quote=True)
+
+
+def refused_page(message: str, back: str) -> str:
+    """Say, on a page of its own, why an action of the inbox did not happen, with a way back."""
+    return (
+        f'<!doctype html><html lang="de"><meta charset="utf-8"><title>Nicht möglich</title>'
+        f'<p>{h(message)}</p><p><a href="{h(back)}">Zurück</a></p></html>'
+    )
 
 
 def page(title: str, body: str, staff: StaffMember, csrf: str, waiting: int, main_id: str, conversation: int | None = None) -> str:
@@ -111,7 +118,7 @@ def _row(offer: Offer, content: Content, now: datetime) -> str:
         f'<td><a href="/staff/c/{handover.id}">{h(person_name(handover))}</a> {"".join(badges)}</td>'
         f"<td>{h(language_label(content, handover.language))}</td>"
         f"<td>{h(_concern(handover, content))}</td>"
-        f"<td>{h(CHANNELS.get(handover.conversation.channel, handover.conversation.channel))}</td>"
+        f"<td>{h(channel_label(handover.conversation.channel))}</td>"
         f"<td>{h(status)}</td><td>{h(wait)}</td></tr>"
     )
 
@@ -122,7 +129,7 @@ def _closed(closed: list[HandoverView], content: Content, now: datetime, retenti
     else:
         items = "".join(
             f'<li><a href="/staff/c/{item.id}">{h(person_name(item))}</a> · {h(language_label(content, item.language))}'
-            f" · {h(CHANNELS.get(item.conversation.channel, item.conversation.channel))}"
+            f" · {h(channel_label(item.conversation.channel))}"
             f" · abgeschlossen {h(_when(item.closed_at, now))}</li>"
             for item in closed
         )
@@ -152,7 +159,7 @@ def summary(handover: HandoverView, staff: StaffMember, content: Content, now: d
     return f"""<h1>{h(person_name(handover))}</h1>
 <dl>
 <dt>Sprache</dt><dd lang="{h(handover.language)}">{h(language_label(content, handover.language))}</dd>
-<dt>Kanal</dt><dd>{h(CHANNELS.get(handover.conversation.channel, handover.conversation.channel))}</dd>
+<dt>Kanal</dt><dd>{h(channel_label(handover.conversation.channel))}</dd>
 <dt>Anliegen</dt><dd>{h(_concern(handover, content))}</dd>
 <dt>Status</dt><dd id="state" data-status="{h(handover.status.value)}">{h(state)}</dd>
 <dt>Begonnen</dt><dd>{h(_when(handover.created_at, now))}</dd>

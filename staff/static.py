@@ -17,7 +17,6 @@ async def static_file(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound()
     response = web.Response(body=_read(name), content_type=FILES[name], charset="utf-8")
     response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
 

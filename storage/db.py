@@ -1,15 +1,16 @@
-"""The database: one async engine and session factory for the app's lifetime, and the tables' base."""
+"""The database: one async engine and session factory for the app's lifetime, and the tables' base.
+
+Opening a database for use (connect, then migrate) is storage/migrate.py's `open_database`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -54,12 +55,6 @@ class Database:
     sessions: async_sessionmaker[AsyncSession]
     schema: str | None = None
 
-    async def create_tables(self) -> None:
-        """Bring the tables (and the schema, when one is set) up to date with the migrations."""
-        from storage.migrate import upgrade  # imports every model; not needed to merely connect
-
-        await upgrade(self)
-
     async def close(self) -> None:
         await self.engine.dispose()
 
@@ -80,24 +75,18 @@ def connect(url: str, schema: str | None = None) -> Database:
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False), schema)
 
 
-@asynccontextmanager
-async def open_database(url: str, schema: str | None = None) -> AsyncIterator[Database]:
-    """Connect, apply the migrations (storage/migrations), and dispose of the engine afterwards."""
-    database = connect(url, schema)
-    try:
-        await database.create_tables()
-        yield database
-    finally:
-        await database.close()
+def dialect_insert(table: type[Base] | Table, dialect: Dialect) -> postgresql.Insert | sqlite.Insert:
+    """Build the INSERT of the database in use, which can skip or merge rows whose key is already stored."""
+    if dialect.name == "postgresql":
+        return postgresql.insert(table)
+    if dialect.name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"database {dialect.name!r} is not supported; use SQLite or PostgreSQL")
 
 
 def insert_unless_present(model: type[Base], dialect: Dialect, **values: Any) -> Insert:
     """Build an INSERT that silently skips a row whose key is already stored."""
-    if dialect.name == "postgresql":
-        return postgresql.insert(model).values(**values).on_conflict_do_nothing()
-    if dialect.name == "sqlite":
-        return sqlite.insert(model).values(**values).on_conflict_do_nothing()
-    raise NotImplementedError(f"database {dialect.name!r} is not supported; use SQLite or PostgreSQL")
+    return dialect_insert(model, dialect).values(**values).on_conflict_do_nothing()
 
 
 def _tune_sqlite(dbapi_connection: Any, connection_record: Any) -> None:

@@ -1,37 +1,33 @@
-"""Bring a database to the newest schema with the Alembic migrations under storage/migrations."""
+"""Open a database for use: connect, and bring it to the newest schema with the migrations under storage/migrations."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, text
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.schema import CreateSchema
 
-from storage.db import Base, Database
+from storage.db import Database, connect
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-# Every module that defines tables; the migrations must create exactly these.
-MODEL_MODULES: tuple[str, ...] = (
-    "accounts.models",
-    "storage.telegram_updates",
-    "storage.telegram_groups",
-    "monitoring.tables",
-    "storage.web_chat",
-    "handover.models",
-)
 # Any fixed number: concurrent starts on PostgreSQL take turns migrating.
 _LOCK_KEY = 0x4861_6D65_6C6E
 
 
-def load_models() -> MetaData:
-    """Import every table definition and return the metadata they registered on."""
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
-    return Base.metadata
+@asynccontextmanager
+async def open_database(url: str, schema: str | None = None) -> AsyncIterator[Database]:
+    """Connect, apply the migrations, and dispose of the engine afterwards."""
+    database = connect(url, schema)
+    try:
+        await upgrade(database)
+        yield database
+    finally:
+        await database.close()
 
 
 def alembic_config(schema: str | None = None, connection: Connection | None = None) -> Config:

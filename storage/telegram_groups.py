@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import BigInteger, delete
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import utc_now
 from storage.db import Base, Database, insert_unless_present
-from storage.telegram_updates import utc_now
 
 
 class TelegramGroupNotice(Base):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import utc_now
 from storage.db import Base, Database, insert_unless_present
 
 
@@ -39,10 +40,6 @@ class StoredUpdate:
 
     update_id: int
     payload: str
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class UpdateInbox:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core.clock import utc_now
 from core.messages import Button
 from storage.db import Base, Database, insert_unless_present
 
@@ -63,10 +64,6 @@ class TranscriptLine:
     language: str | None = None
     rtl: bool = False
     buttons: tuple[Button, ...] = ()
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Transcripts:

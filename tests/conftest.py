@@ -6,6 +6,7 @@ import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -14,7 +15,9 @@ from core.content import Content, load_content
 from core.settings import PROJECT_ROOT, Settings
 from nlu.server import RasaServer
 from nlu.training import train
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
+from tests.browser import CHROMIUM, chromium
 from tests.fakes.nlu import FakeNlu, serve_fake_nlu
 from tests.storage.databases import DATABASE_KINDS, fresh_database_url
 
@@ -85,3 +88,12 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 async def database(database_url: str) -> AsyncIterator[Database]:
     async with open_database(database_url) as opened:
         yield opened
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Any]:
+    """Debian's headless Chromium, driven by Playwright, once per module."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip("Chromium is not installed at /usr/bin/chromium; `make setup` installs it as root")
+    async with chromium() as launched:
+        yield launched

@@ -6,10 +6,11 @@ import asyncio
 from typing import TextIO
 
 from actions.handover import CANCEL_PAYLOAD
+from core.channels import CONSOLE, Media, MediaUnavailable
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply
 from core.settings import Settings
 
-CONVERSATION = ConversationKey("console", "terminal")
+CONVERSATION = ConversationKey(CONSOLE, "terminal")
 
 
 # Typing this leaves a handover to staff, even when its button is gone (e.g. after a restart).
@@ -35,12 +36,32 @@ def render(reply: Reply) -> str:
     return "\n".join(lines) + "\n"
 
 
+class ConsoleChannel:
+    """The terminal as a channel: what reaches the person later is printed like any reply."""
+
+    name = CONSOLE
+
+    def __init__(self, sink: TextIO) -> None:
+        self._sink = sink
+
+    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+        """Print a reply written later (e.g. by staff, or "you are back with the assistant")."""
+        self._sink.write(render(reply))
+        self._sink.flush()
+        return True
+
+    async def media(self, reference: str) -> Media:
+        """Nothing but text is typed into a terminal."""
+        raise MediaUnavailable("the terminal takes no attachments")
+
+
 async def run_console(settings: Settings, source: TextIO, sink: TextIO) -> int:
     """Chat until end of input; prompt only when a person is typing at a terminal."""
     from bot.app import running_assistant
 
     interactive = source.isatty()
     async with running_assistant(settings) as assistant:
+        assistant.channels.register(ConsoleChannel(sink))
         loop = asyncio.get_running_loop()
         buttons: tuple[Button, ...] = ()
         if interactive:

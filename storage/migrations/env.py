@@ -11,11 +11,17 @@ from sqlalchemy.engine import Connection
 
 from core.settings import Settings
 from storage.db import UtcDateTime, connect
-from storage.migrate import load_models
 
 config = context.config
-target_metadata = load_models()
 schema: str | None = config.attributes.get("schema")
+given = config.attributes.get("connection")
+# Only autogenerate compares with the models; the app's own upgrade needs none of them.
+target_metadata = config.attributes.get("metadata")
+if target_metadata is None and given is None:
+    # The `alembic` command line: the composition root knows every table.
+    from bot.schema import metadata
+
+    target_metadata = metadata()
 
 
 def _url() -> str:
@@ -56,7 +62,7 @@ if context.is_offline_mode():
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, version_table_schema=schema)
     with context.begin_transaction():
         context.run_migrations()
-elif (given := config.attributes.get("connection")) is not None:
+elif given is not None:
     _run(given)
 else:
     asyncio.run(_run_on_own_engine())

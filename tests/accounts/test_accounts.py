@@ -14,7 +14,8 @@ import accounts.models  # noqa: F401  (registers the tables)
 from accounts.passwords import hash_password, verify_password
 from accounts.service import AccountError, AccountService, LoginThrottle
 from accounts.web import ACCOUNTS, install_accounts, require_role
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 
 DATABASE = web.AppKey("database", Database)
 

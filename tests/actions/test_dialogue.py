@@ -12,8 +12,11 @@ import pytest
 
 from actions.conversations import InMemoryConversationStore
 from actions.dialogue import Dialogue
+from actions.inquiries import HandledMessage, Outcome
+from actions.reach import Reach
 from bot.app import Assistant, running_assistant
-from core.messages import ConversationKey, Message, MessageKind
+from core.channels import Channels, Media, MediaUnavailable
+from core.messages import ConversationKey, Message, MessageKind, Reply
 from core.settings import Settings
 from tests.fakes.nlu import FakeNlu
 
@@ -130,3 +133,67 @@ async def test_slow_nlu_is_answered_within_five_seconds(
         reply = await running.dialogue.handle(text("hours?"))
         assert time.monotonic() - started < 5
         assert reply.text == running.content.ui_text("nlu_unavailable", "en")
+
+
+class Counted:
+    """The statistics' side of the dialogue: what it counted."""
+
+    def __init__(self) -> None:
+        self.handled: list[HandledMessage] = []
+
+    async def record(self, handled: HandledMessage) -> None:
+        self.handled.append(handled)
+
+
+class Terminal:
+    """A channel that notes what reaches it later."""
+
+    name = "test"
+
+    def __init__(self) -> None:
+        self.sent: list[Reply] = []
+
+    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+        self.sent.append(reply)
+        return True
+
+    async def media(self, reference: str) -> Media:
+        raise MediaUnavailable("none")
+
+
+async def test_a_greeting_with_a_language_picker_is_one_answer_and_counted_once(assistant: Assistant) -> None:
+    counted = Counted()
+    dialogue = Dialogue(assistant.content, assistant.understanding, InMemoryConversationStore(), lambda: TUESDAY_MORNING, counted)
+    reply = await dialogue.greet(Message(KEY, text="/start", language_hint="uk"), language_picker=True)
+    assert reply is not None and reply.language == "uk" and reply.topic == "greeting"
+    assert reply.text.endswith(assistant.content.ui_text("choose_language", "uk"))
+    payloads = [button.payload for button in reply.buttons]
+    assert "topic:office_hours" in payloads and "language:fa" in payloads
+    assert [(h.topic, h.outcome) for h in counted.handled] == [("greeting", Outcome.ANSWERED)]
+    plain = await dialogue.welcome(ConversationKey("test", "new"), "ar")
+    assert plain.language == "ar" and not any(b.payload.startswith("language:") for b in plain.buttons)
+    assert len(counted.handled) == 1, "a greeting shown before anyone writes is not counted"
+
+
+async def test_notices_and_the_privacy_note_follow_the_chosen_language(dialogue: Dialogue) -> None:
+    await dialogue.handle(Message(KEY, kind=MessageKind.BUTTON, payload="language:tr", language_hint="de"))
+    notice = await dialogue.notice(KEY, "de", "slow_down")
+    assert notice.language == "tr" and notice.text == dialogue._content.ui_text("slow_down", "tr")
+    privacy = await dialogue.privacy(Message(KEY, text="/privacy", language_hint="de"), channel_note="privacy_telegram")
+    assert privacy is not None and privacy.language == "tr"
+    assert privacy.text.startswith(dialogue._content.answer("privacy", "tr"))
+    assert privacy.text.endswith(dialogue._content.ui_text("privacy_telegram", "tr"))
+    erased = await dialogue.erase(Message(KEY, text="/delete", language_hint="de"))
+    assert erased.text == dialogue._content.ui_text("delete_confirmed", "tr")
+
+
+async def test_nobody_is_reached_who_cannot_be_until_they_write_again(assistant: Assistant) -> None:
+    conversations = InMemoryConversationStore()
+    channels, terminal = Channels(), Terminal()
+    channels.register(terminal)
+    reach = Reach(conversations, channels)
+    dialogue = Dialogue(assistant.content, assistant.understanding, conversations, lambda: TUESDAY_MORNING)
+    await dialogue.unreachable(KEY)
+    assert not await reach.send(KEY, Reply("Hallo", "de")) and terminal.sent == []
+    await dialogue.handle(text("hello"))
+    assert await reach.send(KEY, Reply("Hallo", "de")) and len(terminal.sent) == 1

@@ -14,7 +14,8 @@ from aiohttp import web
 from actions.conversations import ConversationStore
 from bot.app import Assistant, assemble, running_assistant
 from bot.channels.telegram import TelegramChannel, TelegramLimits
-from bot.web import CONVERSATIONS, DATABASE, AssistantFactory, create_app, listening
+from bot.keys import CONVERSATIONS, DATABASE
+from bot.web import AssistantFactory, create_app, listening
 from core.settings import Settings
 from storage.db import Database
 from storage.telegram_updates import UpdateInbox
@@ -64,7 +65,7 @@ def reusing(assistant: Assistant) -> AssistantFactory:
     async def factory(
         settings: Settings, database: Database, conversations: ConversationStore
     ) -> AsyncIterator[Assistant]:
-        yield assemble(assistant.runtime, settings, database, conversations)
+        yield assemble(assistant.nlu, settings, database, conversations)
 
     return factory
 

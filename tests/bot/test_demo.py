@@ -9,7 +9,7 @@ from pathlib import Path
 from accounts.service import AccountService
 from bot.demo import DemoLogin, addresses, announce, create_demo_logins
 from core.settings import Settings
-from storage.db import open_database
+from storage.migrate import open_database
 
 
 async def test_demo_logins_are_created_once_and_work(base_settings: Settings, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 from telegram import Bot, User
 
 from bot.channels.telegram.convert import keyboard, language_hint, split_text
-from bot.channels.telegram.conversation import send_reply
+from bot.channels.telegram.outbound import send_reply
 from bot.channels.telegram.parse import parse_update
 from core.messages import Button, Reply
 from tests.fakes.telegram_api import FakeTelegram, Person

@@ -12,7 +12,8 @@ from telegram import Bot, Update
 
 from bot.channels.telegram.dispatch import FloodWarning, UpdateDispatcher
 from core.flood import FloodGuard
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 from storage.telegram_updates import UpdateInbox, UpdateStatus
 
 

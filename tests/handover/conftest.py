@@ -16,14 +16,15 @@ from actions.conversations import ConversationStore
 from actions.inquiries import HandoverWait
 from bot.app import Assistant, assemble
 from bot.channels.telegram import TelegramChannel
-from bot.web import ASSISTANT, AssistantFactory, create_app, listening
+from bot.keys import ASSISTANT
+from bot.web import AssistantFactory, create_app, listening
 from core.content import Content
-from core.delivery import Deliveries
-from core.media import MediaSources
+from core.channels import Channels, Media, MediaUnavailable
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.desk import HandoverDesk
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 from tests.bot.conftest import FAST, nlu, telegram_api, telegram_settings, wiring_assistant, wiring_nlu  # noqa: F401
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -48,13 +49,17 @@ class Clock:
 
 @dataclass
 class RecordingOutbound:
-    """A channel's outbound side that notes what it sends; it can be blocked or fail."""
+    """A channel named "test" that notes what it sends; it can be blocked or fail, and has no attachments."""
 
     sent: list[tuple[ConversationKey, Reply]] = field(default_factory=list)
     reachable: bool = True
     fail_with: Exception | None = None
+    name: str = "test"
 
-    async def deliver(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def media(self, reference: str) -> Media:
+        raise MediaUnavailable("the test channel keeps no attachments")
+
+    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
         if self.fail_with is not None:
             raise self.fail_with
         if not self.reachable:
@@ -89,7 +94,7 @@ class Desk:
     """A desk with a recording outbound side for the channel "test"."""
 
     desk: HandoverDesk
-    deliveries: Deliveries
+    channels: Channels
     outbound: RecordingOutbound
     clock: Clock
     waits: Waits
@@ -97,13 +102,13 @@ class Desk:
 
 @pytest.fixture
 async def desk(database: Database, content: Content, clock: Clock) -> AsyncIterator[Desk]:
-    deliveries = Deliveries()
+    channels = Channels()
     outbound = RecordingOutbound()
-    deliveries.register("test", outbound)
+    channels.register(outbound)
     waits = Waits()
-    handovers = HandoverDesk(database, deliveries, MediaSources(), content, clock, statistics=waits)
+    handovers = HandoverDesk(database, channels, content, clock, statistics=waits)
     async with handovers.running():
-        yield Desk(handovers, deliveries, outbound, clock, waits)
+        yield Desk(handovers, channels, outbound, clock, waits)
 
 
 # --- the whole app with the Telegram channel, on the fake Bot API ----------------------------------
@@ -120,9 +125,7 @@ class StaffedBot:
 
     @property
     def desk(self) -> HandoverDesk:
-        desk = self.app[ASSISTANT].handovers
-        assert desk is not None
-        return desk
+        return self.app[ASSISTANT].handovers
 
 
 def at_time(assistant: Assistant, clock: Clock) -> AssistantFactory:
@@ -130,7 +133,7 @@ def at_time(assistant: Assistant, clock: Clock) -> AssistantFactory:
 
     @asynccontextmanager
     async def factory(settings: Settings, database: Database, conversations: ConversationStore) -> AsyncIterator[Assistant]:
-        yield assemble(assistant.runtime, settings, database, conversations, clock=clock)
+        yield assemble(assistant.nlu, settings, database, conversations, clock=clock)
 
     return factory
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from actions.handover import HandoverReason
+from actions.handover import HandoverReason, HandoverRequest
 from core.content import Content
 from core.messages import Attachment, ConversationKey, Message, MessageKind
 from handover.models import ClosedBy, Delivery, Direction
@@ -16,7 +16,8 @@ OLGA = StaffMember("account:1", "Olga", frozenset({"uk", "ru"}))
 
 
 async def started(desk: Desk, text: str = "Мені потрібна допомога з листом") -> int:
-    reply = await desk.desk.start(Message(OLENA, text=text, first_name="Olena"), "uk", "labour_market", HandoverReason.REQUESTED)
+    asked = Message(OLENA, text=text, first_name="Olena")
+    reply = await desk.desk.start(HandoverRequest(asked, "uk", "labour_market", HandoverReason.REQUESTED))
     assert reply is not None
     [handover] = await desk.desk.active()
     return handover.id
@@ -83,12 +84,12 @@ async def test_a_person_who_blocked_the_bot_closes_the_case(desk: Desk) -> None:
 
 async def test_a_reply_waits_while_its_channel_is_away_and_goes_out_once_it_is_back(desk: Desk) -> None:
     handover_id = await started(desk)
-    desk.deliveries.unregister("test")
+    desk.channels.unregister(desk.outbound)
     await desk.desk.reply(handover_id, OLGA, "Wir sind da.", key="k")
     await desk.desk.settled()
     [reply] = [m for m in await desk.desk.messages(handover_id) if m.direction is Direction.OUT]
     assert reply.delivery is Delivery.PENDING
-    desk.deliveries.register("test", desk.outbound)
+    desk.channels.register(desk.outbound)
     await desk.desk.send_waiting()
     await desk.desk.send_waiting()
     assert [reply.text for _, reply in desk.outbound.sent] == ["Wir sind da."]

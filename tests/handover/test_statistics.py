@@ -34,8 +34,8 @@ async def test_one_recorder_counts_the_request_the_forwarded_messages_and_the_wa
 ) -> None:
     recorder = Recorder()
     clock = Clock(THURSDAY_AFTERNOON)
-    assistant = assemble(wiring_assistant.runtime, base_settings, sqlite_database, clock=clock, recorder=recorder)
-    assistant.deliveries.register("test", RecordingOutbound())
+    assistant = assemble(wiring_assistant.nlu, base_settings, sqlite_database, clock=clock, recorder=recorder)
+    assistant.channels.register(RecordingOutbound())
     assert await assistant.dialogue.handle(Message(KEY, text="a person please")) is not None
     assert await assistant.dialogue.handle(Message(KEY, text="What are your hours?")) is None
     desk = assistant.handovers

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from core.messages import ConversationKey
 from handover.models import ClosedBy, Delivery, Direction, Handover, HandoverStatus
-from handover.store import HandoverClosed, HandoverStore
+from handover.errors import ClaimedByOther, HandoverClosed
+from handover.store import HandoverStore
 from handover.views import Incoming, StaffMember
 from storage.db import Database
 from tests.handover.conftest import THURSDAY_AFTERNOON
@@ -98,8 +99,6 @@ async def test_after_a_restart_an_interrupted_send_is_never_repeated(database: D
 
 
 async def test_a_colleague_cannot_reply_in_a_conversation_another_has_taken(database: Database) -> None:
-    from handover.store import ClaimedByOther
-
     store = HandoverStore(database)
     handover, _ = await store.open(OLENA, "Olena", "uk", None, "requested", NOW)
     await store.claim(handover.id, OLGA, False, NOW)

@@ -19,7 +19,7 @@ from core.settings import Settings
 from handover.models import ClosedBy, Delivery, Direction
 from handover.store import HandoverStore
 from handover.views import HandoverView, StaffMember
-from storage.db import open_database
+from storage.migrate import open_database
 from tests.fakes.telegram_api import FakeTelegram, Person
 from tests.handover.conftest import BERLIN, SUNDAY_NIGHT, Clock, StaffedBot, staffed_bot
 

@@ -22,7 +22,7 @@ from sqlalchemy import MetaData, inspect, select
 from actions.conversations import InMemoryConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandledMessage, Outcome
-from bot.app import build_language_detector
+from nlu.runtime import build_language_detector
 from bot.channels.console import to_message
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind
@@ -32,7 +32,8 @@ from monitoring.tables import TABLES, HourlyWaits
 from nlu.client import RasaNluClient
 from nlu.language import LanguageDetector
 from nlu.understanding import MessageUnderstanding
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 from tests.fakes.nlu import FakeNlu
 from tests.storage.databases import fresh_database_url
 

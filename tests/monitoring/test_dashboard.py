@@ -12,8 +12,8 @@ import pytest
 from aiohttp import web
 from pypdf import PdfReader
 
-import accounts.models  # noqa: F401  (registers the tables)
 from accounts.web import ACCOUNTS, install_accounts
+from bot.edge import install_edge
 from monitoring.analysis import AnalysisConfig
 from monitoring.dashboard import install_analytics
 from monitoring.store import add_counts, tally
@@ -30,6 +30,7 @@ async def site(database: Database, analysis_config: AnalysisConfig) -> AsyncIter
     events = [*keyed(random_events(3, date(2026, 2, 20), 60, 1500), 5), *keyed(random_waits(4, date(2026, 2, 20), 60, 300), 6)]
     await add_counts(database, tally(events))
     app = web.Application()
+    install_edge(app)
     app[DATABASE] = database
     install_accounts(app, DATABASE)
     install_analytics(app, DATABASE, analysis_config, clock=lambda: NOW)

@@ -17,7 +17,8 @@ from accounts.web import ACCOUNTS, install_accounts
 from monitoring.analysis import AnalysisConfig
 from monitoring.dashboard import install_analytics
 from monitoring.store import add_counts, tally
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 from tests.accessibility import axe_available, axe_violations, describe
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.monitoring.test_queries import keyed, random_events, random_waits

@@ -107,8 +107,8 @@ def test_terminal_and_test_traffic_changes_no_figure_unless_chosen(analysis_conf
     assert every_published(with_tests, Filter()) == every_published(without, Filter())
     chosen = with_tests.inquiries(Filter(channel="console"))
     assert chosen.value is not None and abs(chosen.value - 300) <= 10
-    assert ("console", "Konsole (Test) (nicht gezählt)") in with_tests.channels_present()
-    assert "ohne Test- und Konsolen-Nachrichten" in build_report(with_tests, Filter(), NOW).filter_text
+    assert ("console", "Terminal (Test) (nicht gezählt)") in with_tests.channels_present()
+    assert "ohne Terminal- und Test-Nachrichten" in build_report(with_tests, Filter(), NOW).filter_text
 
 
 def test_small_talk_is_reported_apart_from_inquiries(analysis_config: AnalysisConfig) -> None:

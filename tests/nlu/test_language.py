@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.app import build_language_detector
+from nlu.runtime import build_language_detector
 from core.content import Content
 from nlu.language import LanguageDetector
 

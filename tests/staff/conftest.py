@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from accounts.service import AccountService
-from bot.web import DATABASE
+from bot.keys import DATABASE
 from tests.bot.conftest import nlu, telegram_api, wiring_assistant, wiring_nlu  # noqa: F401  (fixtures)
 from tests.handover.conftest import StaffedBot, bot, bot_settings, clock  # noqa: F401  (fixtures)
 

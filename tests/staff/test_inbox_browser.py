@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-from collections.abc import AsyncIterator
 
-import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from accounts.service import AccountService
 from core.content import Content
@@ -16,22 +13,9 @@ from tests.fakes.telegram_api import Person
 from tests.handover.conftest import StaffedBot
 from tests.handover.test_telegram_handover import handover_of, staff_text
 from tests.staff.conftest import PASSWORD, base_url
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 OLENA = Person(1001, "Olena", "uk")
 AHMAD = Person(1002, "Ahmad", "ar")
-
-pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-
-
-@pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 def watch_for_problems(page: Page) -> list[str]:

@@ -10,14 +10,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
-from storage.db import connect, open_database
-from storage.migrate import alembic_config, load_models
+from bot.schema import metadata
+from storage.db import connect
+from storage.migrate import alembic_config, open_database
 from tests.storage.databases import fresh_database_url
 
 
 def differences(connection: Connection) -> list[object]:
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return list(compare_metadata(context, load_models()))
+    return list(compare_metadata(context, metadata()))
 
 
 async def test_migrations_match_the_models(database_url: str) -> None:
@@ -39,7 +40,7 @@ async def test_a_database_made_before_migrations_is_taken_over(tmp_path: Path) -
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     old = connect(url)
     async with old.engine.begin() as connection:
-        await connection.run_sync(load_models().create_all)
+        await connection.run_sync(metadata().create_all)
     await old.close()
     async with open_database(url) as database, database.engine.connect() as connection:
         assert await connection.run_sync(differences) == []

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from storage.db import Database, open_database
+from storage.db import Database
+from storage.migrate import open_database
 from storage.telegram_updates import UpdateInbox, UpdateStatus
 
 PAYLOAD = '{"update_id": 7, "message": {"text": "Коли можна прийти?"}}'

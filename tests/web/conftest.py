@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -15,15 +14,16 @@ import pytest
 from aiohttp import web
 
 from actions.conversations import ConversationStore
-from bot.app import Assistant, Understanding, assemble, running_understanding
+from bot.app import Assistant, assemble
 from bot.channels.web import WebChatChannel, WebChatLimits
 from bot.channels.web.session import COOKIE, session_id
-from bot.web import ASSISTANT, DATABASE, AssistantFactory, create_app, listening
+from bot.keys import ASSISTANT, DATABASE
+from bot.web import AssistantFactory, create_app, listening
 from core.settings import Settings
+from nlu.runtime import RunningNlu, running_nlu
 from storage.db import Database
 from tests.conftest import FAKE_RULES
 from tests.fakes.nlu import FakeNlu, serve_fake_nlu
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 Dressing = Callable[[Assistant], Assistant]
@@ -49,7 +49,7 @@ class RunningChat:
         return self.app[DATABASE]
 
 
-def on(understanding: Understanding, dressing: Dressing | None = None) -> AssistantFactory:
+def on(understanding: RunningNlu, dressing: Dressing | None = None) -> AssistantFactory:
     """Build each app's assistant on an understanding that is already running; `dressing` may swap parts."""
 
     @asynccontextmanager
@@ -65,7 +65,7 @@ def on(understanding: Understanding, dressing: Dressing | None = None) -> Assist
 @asynccontextmanager
 async def running_chat(
     settings: Settings,
-    understanding: Understanding,
+    understanding: RunningNlu,
     limits: WebChatLimits = WebChatLimits(),
     dressing: Dressing | None = None,
 ) -> AsyncIterator[RunningChat]:
@@ -108,40 +108,25 @@ async def web_nlu() -> AsyncIterator[tuple[FakeNlu, str]]:
 
 
 @pytest.fixture(scope="session")
-async def fake_understanding(base_settings: Settings, web_nlu: tuple[FakeNlu, str]) -> AsyncIterator[Understanding]:
+async def fake_understanding(base_settings: Settings, web_nlu: tuple[FakeNlu, str]) -> AsyncIterator[RunningNlu]:
     """Content and understanding on the fake NLU, built once (the language detector takes seconds)."""
     nlu, url = web_nlu
     settings = replace(base_settings, nlu_url=url, nlu_token=nlu.token, nlu_timeout=2.0)
-    async with running_understanding(settings) as understanding:
+    async with running_nlu(settings) as understanding:
         yield understanding
 
 
 @pytest.fixture(scope="session")
-async def rasa_understanding(rasa_settings: Settings) -> AsyncIterator[Understanding]:
+async def rasa_understanding(rasa_settings: Settings) -> AsyncIterator[RunningNlu]:
     """Content and understanding on the session's real Rasa server."""
-    async with running_understanding(rasa_settings) as understanding:
+    async with running_nlu(rasa_settings) as understanding:
         yield understanding
 
 
 @pytest.fixture
 async def chat(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> AsyncIterator[RunningChat]:
     """The web chat on the fake NLU with its own SQLite database."""
     async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding) as running:
         yield running
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Any]:
-    """Debian's headless Chromium, driven by Playwright, once per module."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium; `make setup` installs it as root")
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()

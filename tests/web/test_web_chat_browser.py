@@ -12,11 +12,11 @@ from aiohttp import web
 from playwright.async_api import Browser, ConsoleMessage, Page, ViewportSize, expect
 
 from accounts.service import AccountService
-from bot.app import Understanding
 from bot.channels.web.session import COOKIE, session_id
 from core.content import Content
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
+from nlu.runtime import RunningNlu
 from handover.views import StaffMember
 from tests.web.conftest import RunningChat, chat_settings, running_chat
 
@@ -69,7 +69,7 @@ async def in_widget(page: Page, script: str) -> Any:
 
 
 async def test_a_person_asking_in_arabic_sees_a_right_to_left_answer(
-    browser: Browser, base_settings: Settings, rasa_understanding: Understanding, tmp_path: Path
+    browser: Browser, base_settings: Settings, rasa_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     async with running_chat(chat_settings(base_settings, tmp_path), rasa_understanding) as chat:
         async with chat_page(browser, f"{chat.url}/?lang=de") as page:
@@ -115,7 +115,7 @@ async def test_html_and_script_typed_or_sent_by_staff_show_as_text(browser: Brow
         await expect(replies(page)).to_have_count(1)
         await send(page, "Your message", ATTACK)
         await expect(replies(page)).to_have_count(2)
-        await chat.assistant.deliveries.deliver(ConversationKey("web", await session_of(page)), Reply(ATTACK, "en"))
+        await chat.assistant.reach.send(ConversationKey("web", await session_of(page)), Reply(ATTACK, "en"))
         await expect(replies(page)).to_have_count(3)
         await page.reload()
         await expect(page.locator("li.message .text")).to_have_text([ATTACK, re.compile("."), ATTACK])
@@ -182,7 +182,7 @@ async def test_keyboard_focus_moves_through_the_widget_in_order_and_is_visible(
 
 
 async def test_another_site_shows_the_chat_with_the_embed_script_alone(
-    browser: Browser, base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    browser: Browser, base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     chat_url: list[str] = []
 

@@ -13,11 +13,12 @@ from typing import Any
 import aiohttp
 from aiohttp import WSCloseCode
 
-from bot.app import Assistant, Understanding
+from bot.app import Assistant
 from bot.channels.web import WebChatLimits
 from bot.channels.web.session import COOKIE
 from core.messages import Button, ConversationKey, Message, Reply
 from core.settings import Settings
+from nlu.runtime import RunningNlu
 from tests.fakes.nlu import FakeNlu
 from tests.web.conftest import RunningChat, chat_settings, next_frame, running_chat, session_of, visitor
 
@@ -118,7 +119,7 @@ async def test_a_reply_delivered_later_reaches_the_open_chat_and_stays_in_it(cha
             await say(socket, "коли можна прийти?")
             key = ConversationKey("web", session_of(client))
             staff = Reply("Добрий день, я Марія з бюро. Чим можу допомогти?", "uk")
-            assert await chat.assistant.deliveries.deliver(key, staff)
+            assert await chat.assistant.reach.send(key, staff)
             arrived = await next_frame(socket)
         async with opened(chat, client) as socket:
             history = await next_frame(socket)
@@ -129,7 +130,7 @@ async def test_a_reply_delivered_later_reaches_the_open_chat_and_stays_in_it(cha
 
 
 async def test_a_delivery_to_an_unknown_or_expired_chat_says_it_did_not_arrive(chat: RunningChat) -> None:
-    assert not await chat.assistant.deliveries.deliver(ConversationKey("web", "0" * 64), Reply("hello", "de"))
+    assert not await chat.assistant.reach.send(ConversationKey("web", "0" * 64), Reply("hello", "de"))
 
 
 class StaffTakeOver:
@@ -137,6 +138,9 @@ class StaffTakeOver:
 
     def __init__(self, dialogue: Any) -> None:
         self._dialogue = dialogue
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._dialogue, name)  # greeting, notices, ...: the dialogue's own
 
     async def handle(self, message: Message) -> Reply | None:
         if "person" in message.text:
@@ -146,7 +150,7 @@ class StaffTakeOver:
 
 
 async def test_during_a_handover_nothing_is_sent_automatically_and_staff_words_arrive(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     def handing_over(assistant: Assistant) -> Assistant:
         return replace(assistant, dialogue=StaffTakeOver(assistant.dialogue))  # type: ignore[arg-type]
@@ -160,7 +164,7 @@ async def test_during_a_handover_nothing_is_sent_automatically_and_staff_words_a
             # The only frame is the answer to "hello": nothing answered "a person please".
             assert (await next_frame(socket))["from"] == "assistant"
             key = ConversationKey("web", session_of(client))
-            await chat.assistant.deliveries.deliver(key, Reply("Hi, Anna here.", "en"))
+            await chat.assistant.reach.send(key, Reply("Hi, Anna here.", "en"))
             assert (await next_frame(socket))["text"] == "Hi, Anna here."
 
 
@@ -178,7 +182,7 @@ async def test_html_and_script_stay_text_everywhere(chat: RunningChat, web_nlu: 
 
 
 async def test_malformed_frames_get_a_polite_answer_and_the_chat_goes_on(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     bad_frames = [
         "not json",
@@ -245,7 +249,7 @@ async def test_a_frame_beyond_the_size_limit_closes_only_that_socket(chat: Runni
 
 
 async def test_a_flood_gets_one_slow_down_then_silence_then_the_line_is_cut(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     limits = WebChatLimits(frames_per_window=3, window_seconds=30, hang_up_after=12)
     async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding, limits) as chat:
@@ -269,7 +273,7 @@ async def test_a_flood_gets_one_slow_down_then_silence_then_the_line_is_cut(
 
 
 async def test_pages_of_other_sites_may_not_open_the_websocket_unless_allowed(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     settings = chat_settings(base_settings, tmp_path, web_chat_origins=("https://www.hameln.de",))
     async with running_chat(settings, fake_understanding) as chat, visitor() as client:
@@ -322,7 +326,7 @@ async def test_a_staff_reply_with_buttons_keeps_them_for_the_reload(chat: Runnin
             await say(socket, "hello")
             key = ConversationKey("web", session_of(client))
             buttons = (Button("Öffnungszeiten", "topic:office_hours"),)
-            await chat.assistant.deliveries.deliver(key, Reply("Bitte wählen Sie:", "de", buttons, topic="help"))
+            await chat.assistant.reach.send(key, Reply("Bitte wählen Sie:", "de", buttons, topic="help"))
             frame = await next_frame(socket)
             assert frame["from"] == "assistant" and frame["buttons"] == [
                 {"label": "Öffnungszeiten", "payload": "topic:office_hours"}
@@ -333,7 +337,7 @@ async def test_a_staff_reply_with_buttons_keeps_them_for_the_reload(chat: Runnin
 
 
 async def test_stopping_the_app_closes_open_chats_quickly(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     async with visitor() as client:
         async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding) as chat:
@@ -347,7 +351,7 @@ async def test_stopping_the_app_closes_open_chats_quickly(
 
 
 async def test_one_chat_may_not_open_endless_websockets(
-    base_settings: Settings, fake_understanding: Understanding, tmp_path: Path
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:
     limits = WebChatLimits(sockets_per_chat=2)
     async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding, limits) as chat:

@@ -7,7 +7,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -16,19 +16,21 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from actions.dialogue import Dialogue
 from bot.channels.telegram.conversation import TelegramConversations
-from bot.channels.telegram.convert import CHANNEL
 from bot.channels.telegram.dispatch import UpdateDispatcher
-from core.flood import FloodGuard
 from bot.channels.telegram.limits import TelegramRateLimiter
-from bot.channels.telegram.media import TelegramMedia
-from bot.channels.telegram.outbound import TelegramOutbound
+from bot.channels.telegram.media import fetch_media
+from bot.channels.telegram.outbound import send_later
 from bot.channels.telegram.profile import publish_profile
 from bot.channels.telegram.receive import WebhookReceiver, checked_secret, register_webhook, stop_webhook_then_poll
 from bot.channels.telegram.staff_group import StaffGroup
-from bot.web import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE
+from bot.keys import AFTER_LISTENING, ASSISTANT, DATABASE
+from core.channels import TELEGRAM, Media, UnknownChannel
 from core.content import Content
 from core.errors import AssistantError
+from core.flood import FloodGuard
+from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.desk import HandoverDesk
 from storage.telegram_groups import GroupNotices
@@ -59,11 +61,14 @@ class _Running:
     dispatcher: UpdateDispatcher
     receiver: WebhookReceiver | None
     content: Content
+    dialogue: Dialogue
     staff_group: StaffGroup | None = None
 
 
 class TelegramChannel:
     """The Telegram channel of the web app; webhook mode when TELEGRAM_WEBHOOK_URL is set, else polling."""
+
+    name = TELEGRAM
 
     def __init__(
         self,
@@ -99,39 +104,35 @@ class TelegramChannel:
     async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         # httpx logs every request's URL at INFO, and Bot API URLs contain the bot token.
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
-        assistant, database = app[ASSISTANT], app[DATABASE]
+        assistant, database, clock = app[ASSISTANT], app[DATABASE], app[ASSISTANT].clock
         application = self._build_application()
         staff_group = self._staff_group(application.bot, assistant.handovers, assistant.content)
         if staff_group is not None:
             # Before the people's handlers: the staff chat's messages and buttons are staff's.
             application.add_handlers(staff_group.handlers())
-        TelegramConversations(
-            assistant.dialogue,
-            assistant.content,
-            app[CONVERSATIONS],
-            GroupNotices(database),
-            self._settings.telegram_staff_chat_id,
-            assistant.handovers,
-        ).install(application)
+        conversations = TelegramConversations(
+            assistant.dialogue, GroupNotices(database, clock), self._settings.telegram_staff_chat_id
+        )
+        conversations.install(application)
         await _initialize(application, self._settings.telegram_api_url)
-        inbox = UpdateInbox(database)
+        inbox = UpdateInbox(database, clock)
         guard = FloodGuard(self._limits.flood_messages, self._limits.flood_window)
         dispatcher = UpdateDispatcher(inbox, application.process_update, application.bot, guard)
         receiver = WebhookReceiver(self._secret, inbox, dispatcher) if self._webhook_url else None
-        assistant.deliveries.register(CHANNEL, TelegramOutbound(application.bot, app[CONVERSATIONS], assistant.content))
-        assistant.media.register(CHANNEL, TelegramMedia(application.bot))
+        self._running = _Running(
+            application, inbox, dispatcher, receiver, assistant.content, assistant.dialogue, staff_group
+        )
+        assistant.channels.register(self)
         try:
-            await inbox.forget_handled(datetime.now(UTC) - KEEP_HANDLED)
+            await inbox.forget_handled(clock() - KEEP_HANDLED)
             unfinished = await inbox.unfinished()
             for stored in unfinished:
                 dispatcher.submit(stored.update_id, stored.payload)
             if unfinished:
                 log.warning("handling %d update(s) left over from before the last stop", len(unfinished))
-            self._running = _Running(application, inbox, dispatcher, receiver, assistant.content, staff_group)
             yield
         finally:
-            assistant.deliveries.unregister(CHANNEL)
-            assistant.media.unregister(CHANNEL)
+            assistant.channels.unregister(self)
             self._running = None
             for task in list(self._tasks):
                 task.cancel()
@@ -147,9 +148,23 @@ class TelegramChannel:
             self._spawn(register_webhook(bot, self._webhook_url, self._secret))
         else:
             self._spawn(stop_webhook_then_poll(bot, running.inbox, running.dispatcher, self._poll_timeout))
-        self._spawn(publish_profile(bot, running.content))
+        self._spawn(publish_profile(bot, running.content, running.dialogue))
         if running.staff_group is not None:
             self._spawn(running.staff_group.run())
+
+    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+        """Reach a person outside an update they sent (a staff reply, a handback)."""
+        running = self._require_running()
+        return await send_later(running.application.bot, running.content, conversation, reply)
+
+    async def media(self, reference: str) -> Media:
+        """Fetch a person's attachment from Telegram by its file_id."""
+        return await fetch_media(self._require_running().application.bot, reference)
+
+    def _require_running(self) -> _Running:
+        if self._running is None:
+            raise UnknownChannel("the Telegram channel is not running")
+        return self._running
 
     async def _receive(self, request: web.Request) -> web.StreamResponse:
         running = self._running
@@ -157,10 +172,10 @@ class TelegramChannel:
             return web.Response(status=503, text="starting or stopping")
         return await running.receiver.receive(request)
 
-    def _staff_group(self, bot: Bot, desk: HandoverDesk | None, content: Content) -> StaffGroup | None:
+    def _staff_group(self, bot: Bot, desk: HandoverDesk, content: Content) -> StaffGroup | None:
         """Mirror handovers into TELEGRAM_STAFF_CHAT_ID, when it is set."""
         chat = (self._settings.telegram_staff_chat_id or "").strip()
-        if not chat or desk is None:
+        if not chat:
             return None
         try:
             return StaffGroup(bot, int(chat), desk, content)

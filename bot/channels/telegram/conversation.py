@@ -6,7 +6,6 @@ import logging
 import traceback
 from collections import OrderedDict
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Bot, Update
@@ -25,23 +24,18 @@ from telegram.ext import (
     filters,
 )
 
-from actions.context import ActionContext
-from actions.conversations import ConversationStore
 from actions.dialogue import Dialogue
 from bot.channels.telegram.convert import (
     attachment_of,
     attachment_text,
     conversation_key,
     first_name,
-    keyboard,
     language_hint,
     source_id,
-    split_text,
 )
 from bot.channels.telegram.dispatch import FloodWarning
-from core.content import Content
+from bot.channels.telegram.outbound import send_reply
 from core.messages import Message, MessageKind, Reply
-from handover.desk import HandoverDesk
 from storage.telegram_groups import GroupNotices
 
 log = logging.getLogger(__name__)
@@ -66,21 +60,10 @@ REMEMBERED_ALBUMS = 1024
 class TelegramConversations:
     """The bot's handlers: commands, text, buttons and non-text messages, groups and blocking."""
 
-    def __init__(
-        self,
-        dialogue: Dialogue,
-        content: Content,
-        conversations: ConversationStore,
-        groups: GroupNotices,
-        staff_chat_id: str | None,
-        handovers: HandoverDesk | None = None,
-    ) -> None:
+    def __init__(self, dialogue: Dialogue, groups: GroupNotices, staff_chat_id: str | None) -> None:
         self._dialogue = dialogue
-        self._content = content
-        self._conversations = conversations
         self._groups = groups
         self._staff_chat_id = staff_chat_id
-        self._handovers = handovers
         self._albums: OrderedDict[int, str] = OrderedDict()
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
@@ -102,49 +85,38 @@ class TelegramConversations:
         application.add_error_handler(self.on_error)
 
     async def command(self, update: Update, context: Context) -> None:
-        """Answer /start with a greeting; /language, /help, /privacy and /human like their topic buttons."""
+        """Greet on /start, erase on /delete, add Telegram's privacy note on /privacy; the rest are topic buttons."""
         name = _command_name(update)
+        topic = COMMAND_TOPICS.get(name)
+        message = self._message(update, f"/{name}", MessageKind.BUTTON, f"topic:{topic}" if topic else None)
         if name == "start":
-            await self._send(update, context.bot, await self._welcome(update))
-            return
-        if name == "delete":
-            await self._send(update, context.bot, await self._erase(update))
-            return
-        reply = await self._press(update, f"topic:{COMMAND_TOPICS[name]}", f"/{name}")
-        if reply is not None and name == "privacy":
-            reply = replace(reply, text=f"{reply.text}\n\n{self._privacy_note(reply.language)}")
+            reply = await self._dialogue.greet(message, language_picker=True)
+        elif name == "delete":
+            reply = await self._dialogue.erase(message)
+        elif name == "privacy":
+            reply = await self._dialogue.privacy(message, channel_note="privacy_telegram")
+        else:
+            reply = await self._dialogue.handle(message)
         await self._send(update, context.bot, reply)
 
     async def text(self, update: Update, context: Context) -> None:
         """Answer a text message."""
-        assert update.effective_message is not None and update.effective_chat is not None
-        message = Message(
-            conversation_key(update.effective_chat.id),
-            text=update.effective_message.text or "",
-            language_hint=language_hint(update.effective_user),
-            first_name=first_name(update.effective_user),
-            source_id=source_id(update.effective_message),
-        )
-        await self._send(update, context.bot, await self._handle(message))
+        assert update.effective_message is not None
+        message = self._message(update, update.effective_message.text or "", MessageKind.TEXT)
+        await self._send(update, context.bot, await self._dialogue.handle(message))
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Answer voice, photos and the like kindly, once per album; during a handover pass each to staff."""
         assert update.effective_message is not None and update.effective_chat is not None
-        key = conversation_key(update.effective_chat.id)
+        message = replace(
+            self._message(update, attachment_text(update.effective_message), MessageKind.NON_TEXT),
+            attachment=attachment_of(update.effective_message),
+        )
         album = update.effective_message.media_group_id
         if album is not None and not self._first_of_album(update.effective_chat.id, album):
-            if self._handovers is None or not await self._handovers.is_handed_over(key):
-                return
-        message = Message(
-            key,
-            text=attachment_text(update.effective_message),
-            kind=MessageKind.NON_TEXT,
-            language_hint=language_hint(update.effective_user),
-            attachment=attachment_of(update.effective_message),
-            first_name=first_name(update.effective_user),
-            source_id=source_id(update.effective_message),
-        )
-        await self._send(update, context.bot, await self._handle(message))
+            await self._dialogue.pass_on(message)
+            return
+        await self._send(update, context.bot, await self._dialogue.handle(message))
 
     async def button(self, update: Update, context: Context) -> None:
         """Acknowledge a pressed button, then answer it like the topic or language it stands for."""
@@ -158,7 +130,8 @@ class TelegramConversations:
         if update.effective_chat is not None and update.effective_chat.type != ChatType.PRIVATE:
             return
         label = _button_label(query.message, query.data) if isinstance(query.message, TelegramMessage) else None
-        await self._send(update, context.bot, await self._press(update, query.data or "", label or ""))
+        message = self._message(update, label or "", MessageKind.BUTTON, query.data or "")
+        await self._send(update, context.bot, await self._dialogue.handle(message))
 
     async def membership(self, update: Update, context: Context) -> None:
         """Note that a person blocked or unblocked the bot; tell a group once that we stay quiet."""
@@ -166,10 +139,10 @@ class TelegramConversations:
         assert change is not None
         chat, status = change.chat, change.new_chat_member.status
         if chat.type == ChatType.PRIVATE:
-            blocked = status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
-            await self._set_closed(chat.id, closed=blocked)
-            if blocked and self._handovers is not None:
-                await self._handovers.person_unreachable(conversation_key(chat.id))
+            if status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT):
+                await self._dialogue.unreachable(conversation_key(chat.id))
+            else:
+                await self._dialogue.reachable(conversation_key(chat.id))
         elif chat.type in (ChatType.GROUP, ChatType.SUPERGROUP):
             if status in (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR):
                 await self._tell_group_once(chat.id, update, context.bot)
@@ -185,12 +158,11 @@ class TelegramConversations:
         """Ask someone who sends too much too fast to slow down, in their language."""
         update = warning.update
         chat_id = private_chat_id(update)
-        state = await self._conversations.load(conversation_key(chat_id))
-        language = state.reply_language(None, self._telegram_language(update))
-        await context.bot.send_message(chat_id, self._content.ui_text("slow_down", language))
+        notice = await self._dialogue.notice(conversation_key(chat_id), language_hint(update.effective_user), "slow_down")
+        await context.bot.send_message(chat_id, notice.text)
 
     async def on_error(self, update: object, context: Context) -> None:
-        """Log a failed update without its text or who sent it; close conversations that blocked us."""
+        """Log a failed update without its text or who sent it; note people who blocked us."""
         error = context.error
         if isinstance(update, FloodWarning):
             update = update.update
@@ -198,59 +170,26 @@ class TelegramConversations:
         if isinstance(error, Forbidden) and isinstance(update, Update):
             chat = update.effective_chat
             if (chat is None or chat.type == ChatType.PRIVATE) and (chat or update.effective_user):
-                await self._set_closed(private_chat_id(update), closed=True)
-                if self._handovers is not None:
-                    await self._handovers.person_unreachable(conversation_key(private_chat_id(update)))
+                await self._dialogue.unreachable(conversation_key(private_chat_id(update)))
             log.info("update %s: the person or group cannot be reached any more; not retried", update_id)
             return
         frames = "".join(traceback.format_tb(error.__traceback__)) if error else ""
         # The exception's message may quote the text someone sent: log its type and where it happened.
         log.error("update %s failed: %s\n%s", update_id, type(error).__name__, frames)
 
-    async def _welcome(self, update: Update) -> Reply | None:
-        """Greet in the person's Telegram language, with the topic menu and a language picker."""
-        greeting = await self._press(update, "topic:greeting", "/start")
-        if greeting is None:
-            return None  # handed over: /start went to staff
-        picker = await self._press(update, "topic:language_switch")
-        if picker is None:
-            return greeting
-        return replace(greeting, text=f"{greeting.text}\n\n{picker.text}", buttons=greeting.buttons + picker.buttons)
-
-    async def _press(self, update: Update, payload: str, shown: str = "") -> Reply | None:
-        message = Message(
+    def _message(self, update: Update, text: str, kind: MessageKind, payload: str | None = None) -> Message:
+        """Turn what a person sent (a text, a command, a button, an attachment) into a Message."""
+        sent = update.effective_message if kind is not MessageKind.BUTTON else None
+        return Message(
             conversation_key(private_chat_id(update)),
-            text=shown,
-            kind=MessageKind.BUTTON,
-            payload=payload,
+            text=text,
+            kind=kind,
             language_hint=language_hint(update.effective_user),
+            payload=payload,
             first_name=first_name(update.effective_user),
-            source_id=f"update:{update.update_id}:{payload}",
+            # A press or a command has no message of its own to name it by: the update names it.
+            source_id=source_id(sent) if sent is not None else f"update:{update.update_id}:{payload or text}",
         )
-        return await self._handle(message)
-
-    async def _handle(self, message: Message) -> Reply | None:
-        state = await self._conversations.load(message.conversation)
-        if state.closed:
-            await self._conversations.save(message.conversation, replace(state, closed=False))
-        return await self._dialogue.handle(message)
-
-    async def _erase(self, update: Update) -> Reply:
-        """Erase everything the person said with staff (ending a handover), and confirm it in their language."""
-        key = conversation_key(private_chat_id(update))
-        if self._handovers is not None:
-            await self._handovers.erase_conversation(key)
-        state = await self._conversations.load(key)
-        language = state.reply_language(None, self._telegram_language(update))
-        ctx = ActionContext(self._content, "privacy", language, datetime.now(UTC))
-        return ctx.reply(ctx.ui("delete_confirmed"), ctx.menu_buttons())
-
-    def _privacy_note(self, language: str) -> str:
-        note = self._content.ui_text("privacy_telegram", language)
-        if self._handovers is None:
-            return note
-        days = round(self._handovers.retention.total_seconds() / 86400)
-        return f"{note}\n\n{self._content.ui_text('privacy_handover', language).format(days=days)}"
 
     async def _send(self, update: Update, bot: Bot, reply: Reply | None) -> None:
         if reply is None:
@@ -262,18 +201,8 @@ class TelegramConversations:
             return
         if not await self._groups.first_time(chat_id):
             return
-        language = self._telegram_language(update)
-        await bot.send_message(chat_id, self._content.ui_text("group_not_supported", language))
-
-    def _telegram_language(self, update: Update) -> str:
-        hint = language_hint(update.effective_user)
-        return hint if hint is not None and hint in self._content.languages else self._content.default_language
-
-    async def _set_closed(self, chat_id: int, closed: bool) -> None:
-        key = conversation_key(chat_id)
-        state = await self._conversations.load(key)
-        if state.closed != closed:
-            await self._conversations.save(key, replace(state, closed=closed))
+        notice = await self._dialogue.notice(conversation_key(chat_id), language_hint(update.effective_user), "group_not_supported")
+        await bot.send_message(chat_id, notice.text)
 
     def _first_of_album(self, chat_id: int, album: str) -> bool:
         if self._albums.get(chat_id) == album:
@@ -291,14 +220,6 @@ def private_chat_id(update: Update) -> int:
         return update.effective_chat.id
     assert update.effective_user is not None, "an update to answer comes from a person"
     return update.effective_user.id
-
-
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """Send a reply as plain text (no parse mode, nothing to escape), split to Telegram's length, buttons last."""
-    parts = split_text(reply.text)
-    for number, part in enumerate(parts, 1):
-        markup = keyboard(reply.buttons) if number == len(parts) else None
-        await bot.send_message(chat_id, part, reply_markup=markup)
 
 
 def _button_label(message: TelegramMessage, data: str | None) -> str | None:

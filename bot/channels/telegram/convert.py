@@ -8,9 +8,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, User
 from telegram import Message as TelegramMessage
 from telegram.constants import MessageLimit
 
+from core.channels import TELEGRAM
 from core.messages import Attachment, Button, ConversationKey
-
-CHANNEL = "telegram"
 
 # Labels of one keyboard row, added up, stay below this so phones show them without cutting.
 ROW_CHARACTERS = 30
@@ -18,7 +17,7 @@ BUTTONS_PER_ROW = 3
 
 
 def conversation_key(chat_id: int) -> ConversationKey:
-    return ConversationKey(CHANNEL, str(chat_id))
+    return ConversationKey(TELEGRAM, str(chat_id))
 
 
 def source_id(message: TelegramMessage) -> str:

@@ -6,22 +6,16 @@ from telegram import Bot
 from telegram.constants import FileSizeLimit
 from telegram.error import TelegramError
 
-from core.media import Media, MediaUnavailable
+from core.channels import Media, MediaUnavailable
 
 
-class TelegramMedia:
-    """The Telegram channel's media source: getFile, then download into memory."""
-
-    def __init__(self, bot: Bot) -> None:
-        self._bot = bot
-
-    async def fetch(self, reference: str) -> Media:
-        """Download the file behind a file_id; the Bot API hands out files up to 20 MB."""
-        try:
-            file = await self._bot.get_file(reference)
-            if file.file_size and file.file_size > FileSizeLimit.FILESIZE_DOWNLOAD:
-                raise MediaUnavailable("the file is larger than Telegram lets bots download")
-            content = await file.download_as_bytearray()
-        except TelegramError as error:
-            raise MediaUnavailable(f"Telegram did not hand out the file ({type(error).__name__})") from error
-        return Media(bytes(content))
+async def fetch_media(bot: Bot, reference: str) -> Media:
+    """Download the file behind a file_id into memory; the Bot API hands out files up to 20 MB."""
+    try:
+        file = await bot.get_file(reference)
+        if file.file_size and file.file_size > FileSizeLimit.FILESIZE_DOWNLOAD:
+            raise MediaUnavailable("the file is larger than Telegram lets bots download")
+        content = await file.download_as_bytearray()
+    except TelegramError as error:
+        raise MediaUnavailable(f"Telegram did not hand out the file ({type(error).__name__})") from error
+    return Media(bytes(content))

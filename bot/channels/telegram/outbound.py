@@ -1,4 +1,4 @@
-"""Reach a person on Telegram outside an update they sent: a staff reply, a handback."""
+"""Send the assistant's replies on Telegram: as the answer to an update, or later (a staff reply, a handback)."""
 
 from __future__ import annotations
 
@@ -8,35 +8,30 @@ from dataclasses import replace
 from telegram import Bot
 from telegram.error import Forbidden
 
-from actions.conversations import ConversationStore
-from bot.channels.telegram.conversation import send_reply
+from bot.channels.telegram.convert import keyboard, split_text
 from core.content import Content
 from core.messages import ConversationKey, Reply
 
 log = logging.getLogger(__name__)
 
 
-class TelegramOutbound:
-    """The Telegram channel's outbound side, registered with the assistant's Deliveries."""
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Send a reply as plain text (no parse mode, nothing to escape), split to Telegram's length, buttons last."""
+    parts = split_text(reply.text)
+    for number, part in enumerate(parts, 1):
+        markup = keyboard(reply.buttons) if number == len(parts) else None
+        await bot.send_message(chat_id, part, reply_markup=markup)
 
-    def __init__(self, bot: Bot, conversations: ConversationStore, content: Content | None = None) -> None:
-        self._bot = bot
-        self._conversations = conversations
-        self._content = content
 
-    async def deliver(self, conversation: ConversationKey, reply: Reply) -> bool:
-        """Send `reply`; return False, without retrying, when the person blocked the bot."""
-        state = await self._conversations.load(conversation)
-        if state.closed:
-            return False
-        if reply.topic is None and self._content is not None:
-            # A colleague's words, not the assistant's: say so, as the web chat does with its label.
-            label = self._content.ui_text("handover_staff_label", reply.language)
-            reply = replace(reply, text=f"💬 {label}:\n{reply.text}")
-        try:
-            await send_reply(self._bot, int(conversation.conversation_id), reply)
-        except Forbidden:
-            log.info("a reply could not be delivered: the person blocked the bot")
-            await self._conversations.save(conversation, replace(state, closed=True))
-            return False
-        return True
+async def send_later(bot: Bot, content: Content, conversation: ConversationKey, reply: Reply) -> bool:
+    """Send `reply` outside an update; return False, without retrying, when the person blocked the bot."""
+    if reply.topic is None:
+        # A colleague's words, not the assistant's: say so, as the web chat does with its label.
+        label = content.ui_text("handover_staff_label", reply.language)
+        reply = replace(reply, text=f"💬 {label}:\n{reply.text}")
+    try:
+        await send_reply(bot, int(conversation.conversation_id), reply)
+    except Forbidden:
+        log.info("a reply could not be delivered: the person blocked the bot")
+        return False
+    return True

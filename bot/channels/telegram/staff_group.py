@@ -17,12 +17,13 @@ from telegram import Message as TelegramMessage
 from telegram.error import TelegramError
 from telegram.ext import BaseHandler, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from core.channels import TELEGRAM, channel_label
 from core.content import Content
 from handover.desk import HandoverDesk
+from handover.errors import ClaimedByOther, HandoverError
 from handover.events import HandoverChange
-from handover.labels import CHANNELS, KINDS, REASONS, event_text, language_label, person_name, topic_label
-from handover.models import Direction
-from handover.store import HANDBACK, ClaimedByOther, HandoverClosed
+from handover.labels import KINDS, REASONS, event_text, language_label, person_name, refusal, topic_label
+from handover.models import HANDBACK, Direction
 from handover.views import HandoverView, MessageView, StaffMember
 from bot.channels.telegram.staff_text import inert, quoted, shorten
 
@@ -101,11 +102,10 @@ class StaffGroup:
                     await self._note(message, "Nur Text wird weitergeleitet. Dateien bitte im Posteingang senden.")
                 else:
                     sent = await self._desk.reply(handover_id, staff, message.text, f"tg:{message.chat.id}:{message.message_id}")
-                    await self._desk.store.add_post(handover_id, self._chat_id, message.message_id, sent.id)
-            except ClaimedByOther as other:
-                await self._note(message, f"{other.name or 'Eine Kollegin oder ein Kollege'} bearbeitet dieses Gespräch. Mit /claim übernehmen Sie es.")
-            except HandoverClosed:
-                await self._note(message, "Dieses Gespräch ist bereits abgeschlossen; die Nachricht wurde nicht gesendet.")
+                    await self._desk.note_staff_post(handover_id, self._chat_id, message.message_id, sent.id)
+            except HandoverError as refused:
+                how = " Mit /claim übernehmen Sie es." if isinstance(refused, ClaimedByOther) else ""
+                await self._note(message, refusal(refused) + how)
 
     async def button(self, update: Update, context: Context) -> None:
         """Claim or close from the buttons under a handover's first post, checked against the stored post."""
@@ -127,7 +127,7 @@ class StaffGroup:
         if query.message.chat.id != self._chat_id:
             return None  # not from the staff group: a person cannot act as staff
         action, _, number = (query.data or "").removeprefix("staff:").partition(":")
-        posted = await self._desk.store.handover_of_post(self._chat_id, query.message.message_id)
+        posted = await self._desk.handover_of_staff_post(self._chat_id, query.message.message_id)
         if posted is None or str(posted) != number:
             return None
         staff = StaffMember(f"telegram:{user.id}", f"{user.first_name} (Telegram)")
@@ -137,21 +137,18 @@ class StaffGroup:
                 return "Übernommen."
             if action == "close":
                 return "Abgeschlossen." if await self._desk.close(posted, staff) else "War schon abgeschlossen."
-        except ClaimedByOther as other:
-            return f"{other.name or 'Jemand'} bearbeitet es bereits."
-        except HandoverClosed:
-            return "Dieses Gespräch ist bereits abgeschlossen."
+        except HandoverError as refused:
+            return refusal(refused)
         return None
 
     async def _handover_of(self, message: TelegramMessage) -> int | None:
-        store = self._desk.store
         if message.is_topic_message and message.message_thread_id is not None:
-            found = await store.handover_of_thread(self._chat_id, message.message_thread_id)
+            found = await self._desk.handover_of_staff_thread(self._chat_id, message.message_thread_id)
             if found is not None:
                 return found
         replied = message.reply_to_message
         if replied is not None:
-            return await store.handover_of_post(self._chat_id, replied.message_id)
+            return await self._desk.handover_of_staff_post(self._chat_id, replied.message_id)
         return None
 
     async def _note(self, message: TelegramMessage, text: str) -> None:
@@ -167,8 +164,7 @@ class StaffGroup:
             handover = await self._desk.get(handover_id)
             if handover is None:
                 return
-            store = self._desk.store
-            introduced, posted = await store.posted(handover.id, self._chat_id)
+            introduced, posted = await self._desk.staff_posts(handover.id, self._chat_id)
             if not introduced:
                 if not handover.active:
                     return  # ended before the group ever saw it
@@ -177,7 +173,7 @@ class StaffGroup:
                 if message.id in posted or not _shown_in_group(message):
                     continue
                 sent = await self._post(handover, message)
-                await store.add_post(handover.id, self._chat_id, sent.message_id, message.id)
+                await self._desk.note_staff_post(handover.id, self._chat_id, sent.message_id, message.id)
             if not handover.active and handover.staff_thread_id is not None:
                 await self._quietly(self._bot.close_forum_topic(self._chat_id, handover.staff_thread_id))
 
@@ -187,7 +183,7 @@ class StaffGroup:
             name = shorten(f"{person_name(handover)} · {handover.language} · #{handover.id}", 128)
             topic = await self._bot.create_forum_topic(self._chat_id, name)
             thread = topic.message_thread_id
-            await self._desk.store.set_staff_thread(handover.id, thread)
+            await self._desk.note_staff_thread(handover.id, thread)
         header = self._header(handover, forum=thread is not None)
         buttons = InlineKeyboardMarkup(
             [[
@@ -198,7 +194,7 @@ class StaffGroup:
         sent = await self._bot.send_message(
             self._chat_id, header, reply_markup=buttons, message_thread_id=thread, link_preview_options=NO_PREVIEW
         )
-        await self._desk.store.add_post(handover.id, self._chat_id, sent.message_id, None)
+        await self._desk.note_staff_post(handover.id, self._chat_id, sent.message_id)
         return await self._desk.get(handover.id) or handover
 
     def _header(self, handover: HandoverView, forum: bool) -> str:
@@ -211,7 +207,7 @@ class StaffGroup:
             [
                 f"🆕 Gespräch #{handover.id}: {inert(person_name(handover))}",
                 f"Sprache: {language_label(self._content, handover.language)}",
-                f"Kanal: {CHANNELS.get(handover.conversation.channel, handover.conversation.channel)}",
+                f"Kanal: {channel_label(handover.conversation.channel)}",
                 f"Thema: {topic_label(self._content, handover.topic)} · {REASONS.get(handover.reason, handover.reason)}",
                 how,
                 "/close schließt ab, /claim übernimmt, /release gibt frei.",
@@ -230,8 +226,8 @@ class StaffGroup:
             return await self._send_quoted(prefix, message.text or "", thread)
         label = KINDS.get(message.kind, KINDS["other"])
         media = _MEDIA.get(message.kind)
-        if media is not None and message.has_media and handover.conversation.channel == "telegram":
-            reference = await self._desk.store.media_reference(message.id)
+        if media is not None and message.has_media and handover.conversation.channel == TELEGRAM:
+            reference = await self._desk.media_reference(message.id)
             if reference is not None:
                 caption, entities = quoted(f"{header} ({label}):", shorten(message.text or "", CAPTION_LIMIT - 100))
                 method, parameter = media

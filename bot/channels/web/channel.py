@@ -11,12 +11,13 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.web.live import OpenChats, WebChatOutbound
-from core.flood import FloodGuard
 from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
-from bot.channels.web.session import CHANNEL
 from bot.channels.web.socket import chat_socket
-from bot.web import ASSISTANT, DATABASE
+from bot.keys import ASSISTANT, DATABASE
+from core.channels import WEB, Media, MediaUnavailable, UnknownChannel
+from core.flood import FloodGuard
+from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from storage.web_chat import Transcripts
 
@@ -26,10 +27,13 @@ log = logging.getLogger(__name__)
 class WebChatChannel:
     """The web chat of the app: a demo page at `/`, `/chat/embed.js` for other sites, `/chat/ws`."""
 
+    name = WEB
+
     def __init__(self, settings: Settings, limits: WebChatLimits = WebChatLimits()) -> None:
         self._settings = settings
         self._limits = limits
         self._retention = timedelta(hours=settings.web_chat_retention_hours)
+        self._outbound: WebChatOutbound | None = None
 
     def install(self, app: web.Application) -> None:
         """Add the chat's routes, its start-up and clean-up, and closing its websockets on shutdown."""
@@ -43,7 +47,7 @@ class WebChatChannel:
 
     async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         assistant = app[ASSISTANT]
-        transcripts = Transcripts(app[DATABASE], self._retention)
+        transcripts = Transcripts(app[DATABASE], self._retention, assistant.clock)
         chats = OpenChats()
         limits = self._limits
         app[WEB_CHAT] = WebChatRuntime(
@@ -56,14 +60,26 @@ class WebChatChannel:
             origins=frozenset(self._settings.web_chat_origins),
             retention_seconds=int(self._retention.total_seconds()),
         )
-        assistant.deliveries.register(CHANNEL, WebChatOutbound(transcripts, chats))
+        self._outbound = WebChatOutbound(transcripts, chats)
+        assistant.channels.register(self)
         forgetting = asyncio.create_task(self._forget_old_chats(transcripts))
         try:
             yield
         finally:
             forgetting.cancel()
             await asyncio.gather(forgetting, return_exceptions=True)
-            assistant.deliveries.unregister(CHANNEL)
+            assistant.channels.unregister(self)
+            self._outbound = None
+
+    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+        """Add a reply written later (by staff) to the chat and show it in its open tabs."""
+        if self._outbound is None:
+            raise UnknownChannel("the web chat is not running")
+        return await self._outbound.send(conversation, reply)
+
+    async def media(self, reference: str) -> Media:
+        """The web chat takes no attachments, so it has none to hand out."""
+        raise MediaUnavailable("the web chat keeps no attachments")
 
     async def _close_chats(self, app: web.Application) -> None:
         runtime = app.get(WEB_CHAT)

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import logging
 import traceback
-from datetime import UTC, datetime
 
 from aiohttp import WSCloseCode, WSMsgType
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.context import ActionContext
-from actions.menu import answer_with_menu
 from bot.channels.web.frames import (
     BadFrame,
     FrameProblem,
@@ -23,9 +20,9 @@ from bot.channels.web.frames import (
     reply_frame,
 )
 from bot.channels.web.live import ChatConnection
-from core.flood import Admission
 from bot.channels.web.runtime import WebChatRuntime
-from bot.channels.web.session import CHANNEL
+from core.channels import WEB
+from core.flood import Admission
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply
 from storage.web_chat import Author, TranscriptLine
 
@@ -46,10 +43,9 @@ class ChatConversation:
         self._runtime = runtime
         self._connection = connection
         self._session = connection.session_id
-        self._key = ConversationKey(CHANNEL, connection.session_id)
-        # The page's language: a hint for understanding, and the language of the first greeting.
+        self._key = ConversationKey(WEB, connection.session_id)
+        # The page's language: the channel's hint; the dialogue decides the language of every reply.
         self._hint = language
-        self._language = language
         # The labels of the buttons last offered here, to show a press the way the person saw it.
         self._offered: dict[str, str] = {}
 
@@ -71,16 +67,14 @@ class ChatConversation:
     async def _show_history(self) -> None:
         lines = await self._runtime.transcripts.history(self._session)
         said = [line for line in lines if line.author is not Author.PERSON and line.language]
-        if said and said[-1].language in self._runtime.content.languages:
-            self._language = str(said[-1].language)
         if said:
             self._remember(said[-1].buttons)
-        content = self._runtime.content
-        await self._connection.send(history_frame(lines, self._language, content.is_rtl(self._language)))
+        # The kept conversation was last shown in its last reply's language (a hint after a restart).
+        language = await self._runtime.dialogue.language(self._key, said[-1].language if said else self._hint)
+        await self._connection.send(history_frame(lines, language, self._runtime.content.is_rtl(language)))
         if not lines:
             # The greeting is not kept: a visitor who never writes leaves nothing behind.
-            greeting = ActionContext(content, "greeting", self._language, datetime.now(UTC))
-            await self._connection.send(reply_frame(answer_with_menu(greeting)))
+            await self._connection.send(reply_frame(await self._runtime.dialogue.welcome(self._key, self._hint)))
 
     async def _on_text(self, raw: str) -> None:
         if not await self._admitted():
@@ -115,7 +109,7 @@ class ChatConversation:
             message = Message(self._key, text=received.text, language_hint=self._hint)
             shown: str | None = received.text
         else:
-            shown = self._label(received.payload)
+            shown = await self._label(received.payload)
             message = Message(
                 self._key, text=shown or "", kind=MessageKind.BUTTON, payload=received.payload, language_hint=self._hint
             )
@@ -125,7 +119,6 @@ class ChatConversation:
         if reply is None:
             # Staff answer this conversation now; their words arrive through WebChatOutbound.
             return
-        self._language = reply.language
         self._remember(reply.buttons)
         line = TranscriptLine(Author.ASSISTANT, reply.text, reply.language, reply.rtl, reply.buttons)
         await self._keep(line, show_in_other_tabs=False)
@@ -143,19 +136,18 @@ class ChatConversation:
     def _remember(self, buttons: tuple[Button, ...]) -> None:
         self._offered = {button.payload: button.label for button in buttons}
 
-    def _label(self, payload: str) -> str | None:
+    async def _label(self, payload: str) -> str | None:
         """Say a pressed button the way the person saw it: its label, a topic's label or a language's name."""
         content = self._runtime.content
         kind, _, value = payload.partition(":")
         if payload in self._offered:
             return self._offered[payload]
         if kind == "topic" and value in content.topics:
-            return content.label(value, self._language)
+            return content.label(value, await self._runtime.dialogue.language(self._key, self._hint))
         if kind == "language" and value in content.languages:
             return content.languages[value].name
         return None
 
     async def _tell(self, code: str, ui_key: str) -> None:
-        content = self._runtime.content
-        text = content.ui_text(ui_key, self._language)
-        await self._connection.send(problem_frame(code, text, self._language, content.is_rtl(self._language)))
+        notice = await self._runtime.dialogue.notice(self._key, self._hint, ui_key)
+        await self._connection.send(problem_frame(code, notice.text, notice.language, notice.rtl))

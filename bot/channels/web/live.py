@@ -76,13 +76,13 @@ class OpenChats:
 
 
 class WebChatOutbound:
-    """Deliver a reply written later into a web chat: keep it in the transcript and show it in open tabs."""
+    """Reach a web chat later: keep the reply in the transcript and show it in the chat's open tabs."""
 
     def __init__(self, transcripts: Transcripts, chats: OpenChats) -> None:
         self._transcripts = transcripts
         self._chats = chats
 
-    async def deliver(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
         """Add `reply` to the chat; False when the chat's transcript is gone (the person cannot see it)."""
         session_id = conversation.conversation_id
         if not await self._transcripts.is_active(session_id):

@@ -1,4 +1,8 @@
-"""The web chat's pages and files: the demo page, the embeddable script, the widget and its strings."""
+"""The web chat's pages and files: the demo page, the embeddable script, the widget and its strings.
+
+Each response states only what is particular to it (its policy, caching, who may load it); the app's
+edge (bot/edge.py) adds the security headers every response gets.
+"""
 
 from __future__ import annotations
 
@@ -51,7 +55,6 @@ async def demo_page(request: web.Request) -> web.Response:
         dir="rtl" if content.is_rtl(language) else "ltr",
     )
     response = web.Response(text=page, content_type="text/html", charset="utf-8")
-    _harden(response)
     # The Host header names the websocket's address; only a well-formed one goes into the policy.
     host = request.host if _HOST.fullmatch(request.host) else ""
     sockets = f" ws://{host} wss://{host}" if host else ""
@@ -82,7 +85,6 @@ async def widget_strings(request: web.Request) -> web.Response:
     response = web.json_response(strings(runtime.content, hours, runtime.limits.input_chars))
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-cache"
-    _harden(response)
     return response
 
 
@@ -116,10 +118,4 @@ def _asset(path: Path, content_type: str) -> web.FileResponse:
     response.headers["Cache-Control"] = "no-cache"
     # The city's pages load these from another origin.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
-    _harden(response)
     return response
-
-
-def _harden(response: web.StreamResponse) -> None:
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"

@@ -9,7 +9,6 @@ import secrets
 from aiohttp import web
 
 COOKIE = "assistant_chat"
-CHANNEL = "web"
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")
 

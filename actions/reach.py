@@ -1,0 +1,24 @@
+"""Reach a person later (a staff reply, "you are back with the assistant"), unless they cannot be reached."""
+
+from __future__ import annotations
+
+from actions.conversations import ConversationStore, set_reachable
+from core.channels import Outbound
+from core.messages import ConversationKey, Reply
+
+
+class Reach:
+    """Send through the person's channel; skip people who blocked us, and note when a channel finds they did."""
+
+    def __init__(self, conversations: ConversationStore, channels: Outbound) -> None:
+        self._conversations = conversations
+        self._channels = channels
+
+    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+        """Send `reply`; False, without trying, when the person is known to be unreachable."""
+        if (await self._conversations.load(conversation)).closed:
+            return False
+        reached = await self._channels.send(conversation, reply)
+        if not reached:
+            await set_reachable(self._conversations, conversation, False)
+        return reached

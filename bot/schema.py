@@ -1,0 +1,22 @@
+"""Every table of the assistant in one metadata: the composition root is the one place that knows them all.
+
+The app never needs this to run (the migrations create the tables); Alembic's autogenerate and the
+tests that compare the models with the migrations do.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+import accounts.models  # noqa: F401  (the modules that define tables, imported for their tables)
+import handover.models  # noqa: F401
+import monitoring.tables  # noqa: F401
+import storage.telegram_groups  # noqa: F401
+import storage.telegram_updates  # noqa: F401
+import storage.web_chat  # noqa: F401
+from storage.db import Base
+
+
+def metadata() -> MetaData:
+    """Return the metadata every table of the assistant is registered on."""
+    return Base.metadata

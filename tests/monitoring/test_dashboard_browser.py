@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 import accounts.models  # noqa: F401  (registers the tables)
 from accounts.web import ACCOUNTS, install_accounts
@@ -20,7 +20,7 @@ from monitoring.store import add_counts, tally
 from storage.db import Database
 from storage.migrate import open_database
 from tests.accessibility import axe_available, axe_violations, describe
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import CHROMIUM, chromium
 from tests.monitoring.test_queries import keyed, random_events, random_waits
 
 pytestmark = [
@@ -58,12 +58,8 @@ async def site(tmp_path_factory: pytest.TempPathFactory, analysis_config: Analys
 
 @pytest.fixture(scope="module")
 async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
+    async with chromium() as launched:
+        yield launched
 
 
 async def analyst_page(browser: Browser, site: str, size: str) -> Page:

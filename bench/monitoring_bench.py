@@ -1,6 +1,9 @@
-"""Monitoring at scale: 1,000,000 inquiry events, then the dashboard and the reports on SQLite and PostgreSQL.
+"""Monitoring at scale: 1,000,000 inquiry events, then the dashboard and the reports on SQLite and PostgreSQL,
+measured next to the code before issue 13 (the baseline revision) in the same run.
 
-Writes bench/results/monitoring.md. Run: .venv/bin/python bench/monitoring_bench.py [--events N]
+Writes bench/results/monitoring.md. Run: .venv/bin/python bench/monitoring_bench.py [--events N] [--baseline REV|none]
+A small smoke run (CI): MONITORING_BENCH_EVENTS=20000 (or --events 20000) measures only the current
+code and writes build/bench/monitoring.md instead.
 """
 
 from __future__ import annotations
@@ -8,10 +11,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import os
 import platform
 import re
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +49,7 @@ from monitoring.pdf import render_report_pdf  # noqa: E402
 from monitoring.queries import Period  # noqa: E402
 from monitoring.report import build_report  # noqa: E402
 from monitoring.service import AnalysisService  # noqa: E402
+from monitoring.report import is_calendar_year  # noqa: E402
 from monitoring.store import Tallies, rows, tally  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.migrate import open_database  # noqa: E402
@@ -55,17 +61,21 @@ YEAR = Period(date(2025, 12, 1), date(2026, 11, 30))
 MONTH = Period(date(2026, 3, 1), date(2026, 3, 31))
 TWO_YEARS = Period(FIRST_DAY, date(2026, 11, 30))
 ODD = Period(date(2025, 6, 17), date(2026, 2, 11))  # starts and ends mid-week: edges read hourly
+CALENDAR_YEAR = Period(date(2025, 1, 1), date(2025, 12, 31))  # the "Jahresbericht": compared with 2024
 REPEAT = 3
+# The code before issue 13 (k-anonymity with secondary suppression, reportlab PDF).
+BASELINE = "4f426ae"
+FULL_SIZE = 500_000
 DATABASE = web.AppKey("database", Database)
 
 
-async def main(events: int) -> None:
+async def main(events: int, output: Path, baseline: dict[str, dict[str, str]] | None, baseline_name: str) -> None:
     config = AnalysisConfig(load_office_hours(ROOT / "data"), load_languages(ROOT / "data"))
     started = time.perf_counter()
     generated = synthetic_events(events, FIRST_DAY, DAYS, config.office_hours)
     tallies = tally(generated, config.office_hours.timezone)
     stored_rows = {model.__tablename__: len(counts) for model, counts in tallies.items()}  # type: ignore[attr-defined]
-    counted = sum(n for e, n in generated.items() if hasattr(e, "topic"))
+    counted = sum(n for e, n, _ in generated if hasattr(e, "topic"))
     del generated
     print(f"generated {counted:,} events in {time.perf_counter() - started:.1f} s; rows {stored_rows}", flush=True)
     results: dict[str, dict[str, list[float]]] = {}
@@ -81,7 +91,7 @@ async def main(events: int) -> None:
                 gc.freeze()  # the generated data is gone; don't let the collector walk what is left
                 results[kind] = await _measure(database, config)
                 gc.unfreeze()
-    _write(results, loads, counted, stored_rows)
+    _write(results, loads, counted, stored_rows, output, baseline, baseline_name)
 
 
 async def _measure(database: Database, config: AnalysisConfig) -> dict[str, list[float]]:
@@ -95,9 +105,14 @@ async def _measure(database: Database, config: AnalysisConfig) -> dict[str, list
         print(f"  {name}: {max(times[name]) * 1000:.0f} ms (max of {REPEAT})", flush=True)
 
     async def report(period: Period, kind: str) -> None:
-        # A fresh service every time: nothing cached, as for a cold `assistant report`.
-        analysis = await AnalysisService(database, config).analysis(period)
-        built = build_report(analysis, Filter(), NOW)
+        # A fresh service every time: nothing cached, as for a cold `assistant report`. A calendar
+        # year is an annual report: it reads the year before as well, side by side.
+        service = AnalysisService(database, config)
+        if is_calendar_year(period.first, period.last):
+            analysis, previous = await asyncio.gather(service.analysis(period), AnalysisService(database, config).analysis(period.year_before()))
+        else:
+            analysis, previous = await service.analysis(period), None
+        built = build_report(analysis, Filter(), NOW, previous)
         {"pdf": render_report_pdf, "html": render_report_html, "csv": render_report_csv}[kind](built)
 
     async with _dashboard(database, config) as (client, base):
@@ -119,6 +134,7 @@ async def _measure(database: Database, config: AnalysisConfig) -> dict[str, list
     await timed("annual report, HTML", lambda: report(YEAR, "html"))
     await timed("annual report, CSV", lambda: report(YEAR, "csv"))
     await timed("monthly report, PDF", lambda: report(MONTH, "pdf"))
+    await timed("Jahresbericht 2025 against 2024, PDF", lambda: report(CALENDAR_YEAR, "pdf"))
     return times
 
 
@@ -188,7 +204,15 @@ async def _database_url(kind: str, folder: Path) -> AsyncIterator[str]:
         await admin.close()
 
 
-def _write(results: dict[str, dict[str, list[float]]], loads: dict[str, float], events: int, stored: dict[str, int]) -> None:
+def _write(
+    results: dict[str, dict[str, list[float]]],
+    loads: dict[str, float],
+    events: int,
+    stored: dict[str, int],
+    output: Path,
+    baseline: dict[str, dict[str, str]] | None,
+    baseline_name: str,
+) -> None:
     lines = [
         "# Monitoring at scale",
         "",
@@ -199,27 +223,72 @@ def _write(results: dict[str, dict[str, list[float]]], loads: dict[str, float], 
         "Rows stored: " + ", ".join(f"`{name}` {n:,}" for name, n in stored.items()) + ".",
         "",
         f"Times are the slowest of {REPEAT} runs. *Cold*: nothing cached, so the counts are read, every cube is "
-        "protected (small-count suppression) and the page or report is rendered from scratch. The dashboard is "
-        "measured through real HTTP with a logged-in analyst.",
+        "published (cell key perturbation) and the page or report is rendered from scratch. The dashboard is "
+        "measured through real HTTP with a logged-in analyst. The annual report of 12 months is the period "
+        f"{YEAR.first:%d.%m.%Y}–{YEAR.last:%d.%m.%Y}; the Jahresbericht (a calendar year) also reads the year before.",
         "",
-        "| what | SQLite | PostgreSQL |",
-        "| --- | ---: | ---: |",
     ]
+    if baseline is not None:
+        lines += [
+            f"*Before*: the code before issue 13 (revision `{baseline_name}`: small-count suppression with secondary "
+            "suppression, PDF by reportlab), measured in the same run on the same data by its own benchmark.",
+            "",
+            "| what | SQLite before | SQLite now | PostgreSQL before | PostgreSQL now |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
+    else:
+        lines += ["| what | SQLite | PostgreSQL |", "| --- | ---: | ---: |"]
     for name in results["sqlite"]:
-        cells = [f"{max(results[kind][name]) * 1000:.0f} ms (median {statistics.median(results[kind][name]) * 1000:.0f})" for kind in ("sqlite", "postgresql")]
-        lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
-    lines.append(f"| loading the rows (not part of any answer) | {loads['sqlite']:.1f} s | {loads['postgresql']:.1f} s |")
+        now = [f"{max(results[kind][name]) * 1000:.0f} ms (median {statistics.median(results[kind][name]) * 1000:.0f})" for kind in ("sqlite", "postgresql")]
+        if baseline is not None:
+            before = [baseline.get(kind, {}).get(name, "–") for kind in ("sqlite", "postgresql")]
+            lines.append(f"| {name} | {before[0]} | {now[0]} | {before[1]} | {now[1]} |")
+        else:
+            lines.append(f"| {name} | {now[0]} | {now[1]} |")
+    load = f"{loads['sqlite']:.1f} s | {loads['postgresql']:.1f} s"
+    if baseline is not None:
+        before_load = [baseline.get(kind, {}).get("loading the rows (not part of any answer)", "–") for kind in ("sqlite", "postgresql")]
+        lines.append(f"| loading the rows (not part of any answer) | {before_load[0]} | {loads['sqlite']:.1f} s | {before_load[1]} | {loads['postgresql']:.1f} s |")
+    else:
+        lines.append(f"| loading the rows (not part of any answer) | {load} |")
     lines += [
         "",
         "How: every event is counted once per hour and kind (`inquiry_hourly`) and, in the same transaction, in four "
-        "weekly roll-ups keyed by what the dashboard groups by. A period reads whole weeks from the roll-ups and only "
-        "the days at its edges from the hourly table, so the rows read grow with the number of weeks, not of events. "
-        "Filters (channel, language) are slices of the protected cubes, so changing them reuses the cached analysis.",
+        "weekly roll-ups keyed by what the dashboard groups by, each row with the sum of its events' random record "
+        "keys. A period reads whole weeks from the roll-ups and only the days at its edges from the hourly table, so "
+        "the rows read grow with the number of weeks, not of events. Every cell of the period's cubes is then "
+        "perturbed by a table lookup on its cell key (no search, unlike secondary suppression). Filters (channel, "
+        "language) are slices of the cached cubes. The PDF is laid out by Typst (tagged PDF/UA-1).",
         "",
     ]
-    out = ROOT / "bench" / "results" / "monitoring.md"
-    out.write_text("\n".join(lines), encoding="utf-8")
-    print(f"wrote {out}")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {output}")
+
+
+def run_baseline(revision: str, events: int) -> dict[str, dict[str, str]]:
+    """Run the benchmark of an earlier revision (its own code and data) and read its table."""
+    with tempfile.TemporaryDirectory() as folder:
+        tree = Path(folder) / "baseline"
+        tree.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        # The baseline made its PDF with reportlab, which the current code no longer needs.
+        deps = ROOT / "build" / "bench" / "baseline-deps"
+        if not (deps / "reportlab").is_dir():
+            subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--target", str(deps), "reportlab==5.1.0"], check=True)
+        environment = {**os.environ, "PYTHONPATH": f"{tree}{os.pathsep}{deps}"}
+        subprocess.run([sys.executable, str(tree / "bench" / "monitoring_bench.py"), "--events", str(events)], check=True, cwd=tree, env=environment)
+        return _read_table((tree / "bench" / "results" / "monitoring.md").read_text(encoding="utf-8"))
+
+
+def _read_table(markdown: str) -> dict[str, dict[str, str]]:
+    table: dict[str, dict[str, str]] = {"sqlite": {}, "postgresql": {}}
+    for line in markdown.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("what", "---") and not cells[1].startswith("--"):
+            table["sqlite"][cells[0]], table["postgresql"][cells[0]] = cells[1], cells[2]
+    return table
 
 
 def _cores() -> int:
@@ -230,6 +299,12 @@ def _cores() -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--events", type=int, default=int(os.environ.get("MONITORING_BENCH_EVENTS", 1_000_000)))
+    parser.add_argument("--baseline", default=None, help=f"revision to measure next to this one (default {BASELINE} for full runs; none: skip)")
+    parser.add_argument("--output", type=Path, default=None)
     arguments = parser.parse_args(sys.argv[1:] if sys.argv[0].endswith("monitoring_bench.py") else [])
-    asyncio.run(main(arguments.events))
+    full = arguments.events >= FULL_SIZE
+    revision = arguments.baseline or (BASELINE if full else "none")
+    output = arguments.output or (ROOT / "bench" / "results" / "monitoring.md" if full else ROOT / "build" / "bench" / "monitoring.md")
+    before = None if revision == "none" else run_baseline(revision, arguments.events)
+    asyncio.run(main(arguments.events, output, before, revision))

@@ -9,6 +9,7 @@ import numpy as np
 
 from actions.inquiries import Outcome
 from core.schedule import OfficeSchedule
+from monitoring.cellkey import KEY_MODULUS
 from monitoring.events import (
     WAIT_CLASSES,
     WAIT_LONGER,
@@ -32,8 +33,11 @@ WAITS = (*(code for _, code in WAIT_CLASSES), WAIT_LONGER)
 
 def synthetic_events(
     n: int, first: date, days: int, office_hours: OfficeSchedule, seed: int = 5
-) -> Counter[InquiryEvent | WaitEvent]:
-    """Draw `n` events spread over `days` days from `first`, counted per kind."""
+) -> list[tuple[InquiryEvent | WaitEvent, int, int]]:
+    """Draw `n` events spread over `days` days from `first`, counted per kind, with their key sums.
+
+    The sum of m uniform record keys modulo 2^32 is itself uniform, so each kind draws one key.
+    """
     rng = np.random.default_rng(seed)
     zone = office_hours.timezone
     day_weights = np.array([WEEKDAY_WEIGHTS[(first + timedelta(d)).weekday()] for d in range(days)])
@@ -68,7 +72,8 @@ def synthetic_events(
             answered = InquiryEvent(at.astimezone(UTC), "", languages[l], channels[c], Outcome.HANDED_OVER, in_hours)
             events[answered] += count
             events[WaitEvent(at.astimezone(UTC), languages[l], channels[c], WAITS[w])] += count
-    return events
+    keys = rng.integers(0, KEY_MODULUS, size=len(events), dtype=np.int64).tolist()
+    return [(event, count, key) for (event, count), key in zip(events.items(), keys, strict=True)]
 
 
 def _outcome(topic: str, roll: int) -> Outcome:

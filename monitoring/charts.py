@@ -1,17 +1,20 @@
-"""The dashboard's and the reports' charts, drawn from protected tables (hidden counts stay hidden)."""
+"""The dashboard's and the reports' charts, drawn from published tables (hidden counts stay hidden:
+they are drawn grey, without a value)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
-from monitoring.analysis import Estimate, Grid, share
+from monitoring.analysis import Grid, Published, share
 from monitoring.figures import (
     GRID,
+    HIDDEN_CELL,
     HIDDEN_FILL,
     INK,
     MUTED,
     PALETTE,
+    Area,
     Dot,
     Figure,
     Line,
@@ -23,15 +26,18 @@ from monitoring.figures import (
 )
 from monitoring.labels import WEEKDAY_SHORT, number, percent
 
-WIDTH = 880.0
+# Laid out this wide and scaled: on A4 (174 mm) text of size 10 prints at about 7 pt.
+WIDTH = 720.0
 _LEFT, _RIGHT, _BOTTOM = 64.0, 16.0, 46.0
 _SMALL = 10.0
 # Shown series at most; the rest is drawn as "weitere".
 _SERIES = 7
+# Up to this many weeks a stacked chart has bars; beyond, stacked areas (fewer shapes, still readable).
+_MOST_BARS = 16
 
 
 def topics_by_week(grid: Grid, width: float = WIDTH) -> Figure:
-    """Stacked bars: inquiries per week, the most asked topics in colour, hidden counts in grey."""
+    """Stacked bars (areas for long periods): inquiries per week, the most asked topics in colour."""
     title = "Anfragen je Woche nach Thema"
     top = _top_columns(grid, _SERIES)
     names = [grid.columns[c] for c in top]
@@ -44,9 +50,9 @@ def topics_by_week(grid: Grid, width: float = WIDTH) -> Figure:
     figure = _stacked(title, grid, stacks, series, colours, "Anfragen", width)
     leaders = ", ".join(f"{grid.columns[c]} ({grid.column_totals[c].text()})" for c in top[:3]) if grid.column_totals else ""
     description = (
-        f"Gestapelte Säulen, eine je Woche von {grid.rows[0]} bis {grid.rows[-1]}. "
+        f"Gestapelte {'Säulen' if len(grid.rows) <= _MOST_BARS else 'Flächen'}, Anfragen je Woche von {_weeks(grid)}. "
         f"Anfragen insgesamt: {_text(grid.total)}. Am häufigsten: {leaders or 'keine'}. "
-        "Grau: Anzahlen unter der Mindestgröße, aus Datenschutzgründen ausgeblendet."
+        "Werte unter 5 werden nicht genannt und nicht gezeichnet."
         if grid.rows
         else "Keine Wochen im Zeitraum."
     )
@@ -66,23 +72,12 @@ def languages_by_week(grid: Grid, width: float = WIDTH) -> Figure:
     scale = _y_axis(shapes, plot, highest, "Anfragen")
     step = plot[2] / max(len(grid.rows), 1)
     _x_labels(shapes, plot, grid.rows, step)
-    for name, colour, values in series:
-        run: list[tuple[float, float]] = []
-        for i, value in enumerate([*values, None]):
-            if value is None:
-                if len(run) > 1:
-                    shapes.append(Path(tuple(run), colour))
-                for x, y in run if len(run) == 1 else ():
-                    shapes.append(Dot(x, y, 2.5, colour))
-                run = []
-                continue
-            point = (plot[0] + step * (i + 0.5), scale(value))
-            run.append(point)
-            shapes.append(Dot(*point, 1.8, colour, f"{name}, {grid.rows[i]}: {number(value)}"))
+    for _, colour, values in series:
+        _line(shapes, values, colour, plot, step, scale)
     totals = ", ".join(f"{grid.columns[c]} {grid.column_totals[c].text()}" for c in top) if grid.column_totals else ""
     description = (
-        f"Linien, eine je Sprache, Anfragen je Woche von {grid.rows[0]} bis {grid.rows[-1]}. "
-        f"Summen im Zeitraum: {totals}. Lücken: Anzahl unter der Mindestgröße, ausgeblendet."
+        f"Linien, eine je Sprache, Anfragen je Woche von {_weeks(grid)}. "
+        f"Summen im Zeitraum: {totals}. Lücken: weniger als 5, nicht genannt."
         if grid.rows
         else "Keine Wochen im Zeitraum."
     )
@@ -91,33 +86,40 @@ def languages_by_week(grid: Grid, width: float = WIDTH) -> Figure:
 
 def unmet_by_topic_and_language(missed: Grid, asked: Grid, width: float = WIDTH) -> Figure:
     """Heat table: share of inquiries not (surely) understood, per topic and language, with totals."""
-    title = "Ungedeckter Bedarf: Anteil nicht (sicher) verstandener Anfragen je Thema und Sprache"
-    rows = [r for r, total in enumerate(asked.row_totals or ()) if total.high > 0]
-    columns = [*asked.columns, "alle"]
-    label_width = 250.0
-    cell_w = min(70.0, (width - label_width - _RIGHT) / max(len(columns), 1))
-    cell_h = 22.0
-    top = 40.0
-    height = top + cell_h * (len(rows) + 1) + 48
+    title = "Anteil nicht (sicher) verstandener Anfragen je Thema und Sprache"
+    rows = [r for r, total in enumerate(asked.row_totals or ()) if total.shown]
+    columns = [*asked.columns, "alle Sprachen"]
+    size = 10.0
+    # Row labels get the room their longest name needs; column labels are turned by 45 degrees,
+    # and the cells leave room for the last ones to reach out to the right.
+    label_width = min(max((text_width(asked.rows[r], size) for r in rows), default=60.0) + 16, width * 0.42)
+    reach = [text_width(name, _SMALL) * 0.71 for name in columns]
+    cell_w = min(
+        (width - _RIGHT - label_width - reach[c]) / (c + 0.5) for c in range(len(columns))
+    ) if columns else 40.0
+    cell_h = 20.0
+    top = 10 + max(text_width(name, _SMALL) for name in columns) * 0.71 + 8
+    height = top + cell_h * (len(rows) + 1) + 44
     shapes: list[Shape] = []
     for c, name in enumerate(columns):
-        shapes.append(Text(label_width + cell_w * (c + 0.5), top - 8, _short(name, cell_w), _SMALL, "middle", MUTED, c == len(columns) - 1))
+        x = label_width + cell_w * (c + 0.5)
+        shapes.append(Text(x, top - 6, name, _SMALL, "start", MUTED, c == len(columns) - 1, rotate=-45))
     worst: list[tuple[float, str]] = []
-    lines = [(asked.rows[r], missed.cells[r], asked.cells[r], missed.row_totals, asked.row_totals, r) for r in rows]
-    for i, (name, parts, wholes, part_totals, whole_totals, r) in enumerate(lines):
+    for i, r in enumerate(rows):
         y = top + cell_h * i
-        shapes.append(Text(label_width - 8, y + cell_h * 0.68, _short(name, label_width - 12, 11), 11, "end"))
-        pairs = [*zip(parts, wholes, strict=True), ((part_totals or ())[r], (whole_totals or ())[r])]
+        name = asked.rows[r]
+        shapes.append(Text(label_width - 8, y + cell_h * 0.68, name, size, "end"))
+        pairs = [*zip(missed.cells[r], asked.cells[r], strict=True), ((missed.row_totals or ())[r], (asked.row_totals or ())[r])]
         for c, (part, whole) in enumerate(pairs):
             _share_cell(shapes, label_width + cell_w * c, y, cell_w, cell_h, part, whole, f"{name}, {columns[c]}", worst)
     y = top + cell_h * len(rows) + 4
-    shapes.append(Text(label_width - 8, y + cell_h * 0.68, "alle Themen", 11, "end", INK, True))
+    shapes.append(Text(label_width - 8, y + cell_h * 0.68, "alle Themen", size, "end", INK, True))
     totals = [*zip(missed.column_totals or (), asked.column_totals or (), strict=True)]
     if missed.total is not None and asked.total is not None:
         totals.append((missed.total, asked.total))
     for c, (part, whole) in enumerate(totals):
         _share_cell(shapes, label_width + cell_w * c, y, cell_w, cell_h, part, whole, f"alle Themen, {columns[c]}", [])
-    _scale_legend(shapes, label_width, height - 16, "0 %", "50 % und mehr")
+    _scale_legend(shapes, 8, height - 14, "0 %", "50 % und mehr; grau: weniger als 5 Anfragen, nicht genannt")
     worst.sort(reverse=True)
     overall = share(missed.total, asked.total) if missed.total and asked.total else None
     description = (
@@ -126,23 +128,24 @@ def unmet_by_topic_and_language(missed: Grid, asked: Grid, width: float = WIDTH)
         + (f" (insgesamt {percent(overall)})" if overall is not None else "")
         + ". Höchste Anteile: "
         + ("; ".join(text for _, text in worst[:3]) or "keine ausweisbar")
-        + ". Graue Felder: zu wenige Anfragen, ausgeblendet."
+        + ". Graue Felder: zu wenige Anfragen, nicht genannt."
     )
     return Figure(width, height, title, description, tuple(shapes))
 
 
 def _share_cell(
-    shapes: list[Shape], x: float, y: float, w: float, h: float, part: Estimate, whole: Estimate, name: str, worst: list[tuple[float, str]]
+    shapes: list[Shape], x: float, y: float, w: float, h: float, part: Published, whole: Published, name: str, worst: list[tuple[float, str]]
 ) -> None:
     ratio = share(part, whole)
     if ratio is None:
-        mark = "–" if whole.exact and whole.value == 0 else (whole.text() if not whole.exact else part.text())
-        shapes.append(Rect(x + 1, y + 1, w - 2, h - 2, "#F3F4F6", label=f"{name}: {mark}"))
-        shapes.append(Text(x + w / 2, y + h * 0.68, mark, _SMALL, "middle", MUTED))
+        shapes.append(Rect(x + 1, y + 1, w - 2, h - 2, HIDDEN_CELL, label=f"{name}: {part.text()} von {whole.text()}"))
         return
     label = f"{name}: {percent(ratio)} von {number(whole.value or 0)}"
     shapes.append(Rect(x + 1, y + 1, w - 2, h - 2, _sequential(ratio / 0.5), label=label))
-    shapes.append(Text(x + w / 2, y + h * 0.68, f"{ratio * 100:.0f} %", _SMALL, "middle", _ink_on(ratio / 0.5)))
+    text = f"{min(ratio, 1.0) * 100:.0f}"
+    if text_width(text + " %", _SMALL) + 4 <= w:
+        text += " %"
+    shapes.append(Text(x + w / 2, y + h * 0.68, text, _SMALL if text_width(text, _SMALL) + 2 <= w else 7.0, "middle", _ink_on(ratio / 0.5)))
     if (whole.value or 0) >= 20:
         worst.append((ratio, f"{name} ({percent(ratio)})"))
 
@@ -150,39 +153,38 @@ def _share_cell(
 def demand_by_hour(grid: Grid, open_cells: set[tuple[int, int]], width: float = WIDTH) -> Figure:
     """Heat map: inquiries per weekday and hour; the office hours are outlined."""
     title = "Wann gefragt wird: Anfragen nach Wochentag und Uhrzeit"
-    label_w, top = 40.0, 34.0
+    label_w, top = 30.0, 22.0
     cell_w = (width - label_w - _RIGHT) / 24
-    cell_h = 26.0
-    height = top + cell_h * 7 + 52
+    cell_h = 22.0
+    height = top + cell_h * 7 + 46
     highest = max((cell.value or 0 for row in grid.cells for cell in row), default=0)
     shapes: list[Shape] = []
-    for hour in range(24):
-        shapes.append(Text(label_w + cell_w * (hour + 0.5), top - 8, f"{hour:02d}", _SMALL, "middle", MUTED))
+    for hour in range(0, 24, 2 if cell_w < text_width("00", _SMALL) + 6 else 1):
+        shapes.append(Text(label_w + cell_w * (hour + 0.5), top - 7, f"{hour:02d}", _SMALL, "middle", MUTED))
     for day, row in enumerate(grid.cells):
         y = top + cell_h * day
-        shapes.append(Text(label_w - 8, y + cell_h * 0.65, WEEKDAY_SHORT[day], 11, "end"))
+        shapes.append(Text(label_w - 6, y + cell_h * 0.65, WEEKDAY_SHORT[day], _SMALL, "end"))
         for hour, cell in enumerate(row):
             x = label_w + cell_w * hour
-            name = f"{grid.rows[day]}, {hour:02d}–{(hour + 1) % 24:02d} Uhr"
+            name = f"{grid.rows[day]}, {hour:02d}–{hour + 1:02d} Uhr"
             if cell.value is None:
-                shapes.append(Rect(x + 1, y + 1, cell_w - 2, cell_h - 2, "#F3F4F6", label=f"{name}: {cell.text()}"))
-                shapes.append(Text(x + cell_w / 2, y + cell_h * 0.65, cell.text(), 8, "middle", MUTED))
+                shapes.append(Rect(x + 1, y + 1, cell_w - 2, cell_h - 2, HIDDEN_CELL, label=f"{name}: {cell.text()}"))
             else:
                 level = cell.value / highest if highest else 0.0
                 shapes.append(Rect(x + 1, y + 1, cell_w - 2, cell_h - 2, _sequential(level), label=f"{name}: {number(cell.value)}"))
     for day, hour in sorted(open_cells):
         shapes.append(Rect(label_w + cell_w * hour, top + cell_h * day, cell_w, cell_h, "none", "#D55E00", 2.5))
     legend_y = top + cell_h * 7 + 22
-    _scale_legend(shapes, label_w, legend_y, "wenige", "viele Anfragen")
-    shapes.append(Rect(label_w + 330, legend_y - 10, 16, 12, "none", "#D55E00", 2.5))
-    shapes.append(Text(label_w + 352, legend_y, "Sprechzeiten des Büros", _SMALL, "start", MUTED))
-    outside = [(cell.value or 0, f"{grid.rows[d]} {h:02d} Uhr") for d, row in enumerate(grid.cells) for h, cell in enumerate(row) if (d, h) not in open_cells]
-    outside.sort(reverse=True)
+    _scale_legend(shapes, label_w, legend_y, "wenige", "viele Anfragen; grau: weniger als 5")
+    shapes.append(Rect(label_w, legend_y + 8, 16, 10, "none", "#D55E00", 2.5))
+    shapes.append(Text(label_w + 22, legend_y + 17, "Sprechzeiten des Büros", _SMALL, "start", MUTED))
+    outside = [(cell.value or 0, f"{grid.rows[d]} {h:02d}–{h + 1:02d} Uhr") for d, row in enumerate(grid.cells) for h, cell in enumerate(row) if (d, h) not in open_cells]
+    outside.sort(key=lambda item: -item[0])
+    busiest = [name for value, name in outside[:3] if value]
     description = (
         "Farbfläche mit 7 Zeilen (Montag bis Sonntag) und 24 Spalten (Stunden); je dunkler, desto mehr Anfragen. "
-        "Die Sprechzeiten sind umrandet. Meiste Anfragen außerhalb der Sprechzeiten: "
-        + ", ".join(name for value, name in outside[:3] if value)
-        + "."
+        "Die Sprechzeiten sind umrandet."
+        + (f" Meiste Anfragen außerhalb der Sprechzeiten: {', '.join(busiest)}." if busiest else "")
     )
     return Figure(width, height, title, description, tuple(shapes))
 
@@ -192,48 +194,68 @@ def handovers_by_week(grid: Grid, width: float = WIDTH) -> Figure:
     title = "Übergaben an Mitarbeitende je Woche"
     height = 300.0
     names = list(grid.columns)
-    top_margin = _legend_height([*names, "ausgeblendet"], width)
+    top_margin = _legend_height(names, width)
     plot = (_LEFT, top_margin, width - _LEFT - _RIGHT, height - top_margin - _BOTTOM)
-    highest = max((cell.value if cell.value is not None else min(cell.high, cell.low + 4 * cell.k) for row in grid.cells for cell in row), default=0)
-    shapes: list[Shape] = [*_legend([*zip(names, PALETTE, strict=False), ("ausgeblendet", HIDDEN_FILL)], width)]
+    highest = max((cell.value or 0 for row in grid.cells for cell in row), default=0)
+    shapes: list[Shape] = [*_legend([*zip(names, PALETTE, strict=False)], width)]
     scale = _y_axis(shapes, plot, highest, "Anzahl")
     step = plot[2] / max(len(grid.rows), 1)
     _x_labels(shapes, plot, grid.rows, step)
     bar = step * 0.8 / max(len(names), 1)
-    for i, row in enumerate(grid.cells):
+    if len(grid.rows) > _MOST_BARS:
+        for s in range(len(names)):
+            _line(shapes, [row[s].value for row in grid.cells], PALETTE[s], plot, step, scale)
+    for i, row in enumerate(grid.cells if len(grid.rows) <= _MOST_BARS else ()):
         for s, cell in enumerate(row):
             x = plot[0] + step * i + step * 0.1 + bar * s
             if cell.value is None:
-                _hidden_bar(shapes, scale, x, bar, plot[1] + plot[3], cell, f"{grid.rows[i]}, {names[s]}")
+                _hidden_bar(shapes, x, bar, plot[1] + plot[3], cell, f"{grid.rows[i]}, {names[s]}")
                 continue
             y = scale(cell.value)
             shapes.append(Rect(x, y, bar, plot[1] + plot[3] - y, PALETTE[s], label=f"{grid.rows[i]}, {names[s]}: {number(cell.value)}"))
     totals = ", ".join(f"{name}: {total.text()}" for name, total in zip(names, grid.column_totals or (), strict=False))
     description = (
-        f"Säulen je Woche für {', '.join(names)}. Summen im Zeitraum: {totals}. "
-        "Grau: ausgeblendete Anzahl; der Strich zeigt, zwischen welchen Werten sie liegt."
+        f"{'Säulen' if len(grid.rows) <= _MOST_BARS else 'Linien'} je Woche für {', '.join(names)}. Summen im Zeitraum: {totals}. "
+        "Grau: weniger als 5, nicht genannt."
     )
     return Figure(width, height, title, description, tuple(shapes))
 
 
-def waiting_times(grid: Grid, width: float = WIDTH) -> Figure:
-    """Horizontal bars: how long people waited for the first answer of staff."""
-    title = "Wartezeit bis zur ersten Antwort von Mitarbeitenden"
-    label_w, top, bar_h = 130.0, 14.0, 22.0
-    height = top + bar_h * len(grid.rows) + 20
-    highest = max((row[0].value or 0 for row in grid.cells), default=0)
-    shapes: list[Shape] = []
-    span = width - label_w - 120
-    for i, row in enumerate(grid.cells):
-        y = top + bar_h * i
-        cell = row[0]
-        shapes.append(Text(label_w - 8, y + bar_h * 0.65, grid.rows[i], 11, "end"))
-        length = span * (cell.value or 0) / highest if highest and cell.value else 0.0
-        fill = PALETTE[0] if cell.value is not None else HIDDEN_FILL
-        shapes.append(Rect(label_w, y + 3, max(length, 3.0), bar_h - 6, fill, label=f"{grid.rows[i]}: {cell.text()}"))
-        shapes.append(Text(label_w + max(length, 3.0) + 6, y + bar_h * 0.65, cell.text(), 11, "start", MUTED))
-    description = "Balken je Wartezeit-Klasse: " + ", ".join(f"{grid.rows[i]} {row[0].text()}" for i, row in enumerate(grid.cells)) + "."
+def year_against_year(before: Grid, current: Grid, before_label: str, current_label: str, width: float = WIDTH) -> Figure:
+    """Two lines: inquiries per calendar week in the year and in the year before."""
+    title = f"Anfragen je Kalenderwoche: {current_label} gegen {before_label}"
+    height = 300.0
+    weeks = sorted({_week_number(label) for label in (*before.rows, *current.rows)})
+    series = [(before_label, PALETTE[-1], before), (current_label, PALETTE[0], current)]
+    top_margin = _legend_height([name for name, _, _ in series], width)
+    plot = (_LEFT, top_margin, width - _LEFT - _RIGHT, height - top_margin - _BOTTOM)
+    values = {name: {_week_number(label): total.value for label, total in zip(grid.rows, grid.row_totals or (), strict=True)} for name, _, grid in series}
+    highest = max((v for by_week in values.values() for v in by_week.values() if v is not None), default=0)
+    shapes: list[Shape] = [*_legend([(name, colour) for name, colour, _ in series], width)]
+    scale = _y_axis(shapes, plot, highest, "Anfragen")
+    step = plot[2] / max(len(weeks), 1)
+    _x_labels(shapes, plot, [f"KW {w}" for w in weeks], step)
+    for name, colour, _ in series:
+        _line(shapes, [values[name].get(week) for week in weeks], colour, plot, step, scale)
+    description = (
+        f"Zwei Linien, Anfragen je Kalenderwoche {current_label} (blau) und {before_label} (grau). "
+        f"Anfragen insgesamt: {current_label} {_text(current.total)}, {before_label} {_text(before.total)}. "
+        "Lücken: Wochen mit weniger als 5 Anfragen oder ohne Daten."
+    )
     return Figure(width, height, title, description, tuple(shapes))
+
+
+def _weeks(grid: Grid) -> str:
+    """Name the first and the last week of a weekly table, with their years ("KW 1/2025 bis KW 52/2025")."""
+    def name(monday: object) -> str:
+        iso = monday.isocalendar()  # type: ignore[attr-defined]
+        return f"KW {iso.week}/{iso.year}"
+
+    return f"{name(grid.row_keys[0])} bis {name(grid.row_keys[-1])}"
+
+
+def _week_number(label: str) -> int:
+    return int(label.split()[1])
 
 
 # Building blocks.
@@ -242,25 +264,23 @@ def waiting_times(grid: Grid, width: float = WIDTH) -> Figure:
 def _stacked(
     title: str, grid: Grid, stacks: list[list[float]], series: list[str], colours: list[str], unit: str, width: float
 ) -> Figure:
+    """Stack the published values of each row (counts below k are not drawn: nothing is said of them)."""
     height = 340.0
-    top_margin = _legend_height([*series, "ausgeblendet"], width)
+    top_margin = _legend_height(series, width)
     plot = (_LEFT, top_margin, width - _LEFT - _RIGHT, height - top_margin - _BOTTOM)
-    totals = list(grid.row_totals or ())
-    highest = max((t.value or 0 for t in totals), default=0)
-    shapes: list[Shape] = [*_legend([*zip(series, colours, strict=True), ("ausgeblendet", HIDDEN_FILL)], width)]
+    highest = max((sum(stack) for stack in stacks), default=0)
+    shapes: list[Shape] = [*_legend([*zip(series, colours, strict=True)], width)]
     scale = _y_axis(shapes, plot, highest, unit)
     step = plot[2] / max(len(grid.rows), 1)
     _x_labels(shapes, plot, grid.rows, step)
-    base_y = plot[1] + plot[3]
+    if len(stacks) > _MOST_BARS:
+        _areas(shapes, stacks, colours, plot, step, scale)
+        return Figure(width, height, title, "", tuple(shapes))
     for i, stack in enumerate(stacks):
         x = plot[0] + step * i + step * 0.12
         bar = step * 0.76
-        total = totals[i] if i < len(totals) else None
-        if total is None or total.value is None:
-            shapes.append(Text(x + bar / 2, base_y - 4, total.text() if total else "", 8, "middle", MUTED))
-            continue
         cumulative = 0.0
-        for value, colour, name in zip([*stack, total.value - sum(stack)], [*colours, HIDDEN_FILL], [*series, "ausgeblendet"], strict=True):
+        for value, colour, name in zip(stack, colours, series, strict=True):
             if value <= 0:
                 continue
             bottom, top = scale(cumulative), scale(cumulative + value)
@@ -269,15 +289,38 @@ def _stacked(
     return Figure(width, height, title, "", tuple(shapes))
 
 
-def _hidden_bar(shapes: list[Shape], scale: _Scale, x: float, width: float, base: float, cell: Estimate, name: str) -> None:
-    """Draw a hidden count as a grey bar up to what it is at least, and a whisker up to what it is at most."""
-    low_y = scale(cell.low)
-    shapes.append(Rect(x, min(low_y, base - 3), width, max(base - low_y, 3), HIDDEN_FILL, "#9AA3AD", 0.8, True, f"{name}: {cell.text()}"))
-    high = min(cell.high, scale.highest)
-    if high > cell.low:
-        middle = x + width / 2
-        shapes.append(Line(middle, low_y, middle, scale(high), "#9AA3AD", 1.2))
-        shapes.append(Line(middle - width / 4, scale(high), middle + width / 4, scale(high), "#9AA3AD", 1.2))
+def _line(shapes: list[Shape], values: list[int | None], colour: str, plot: tuple[float, float, float, float], step: float, scale: _Scale) -> None:
+    """Draw a series as a line with gaps where a value is not published (a lone point as a dot)."""
+    run: list[tuple[float, float]] = []
+    for i, value in enumerate([*values, None]):
+        if value is None:
+            if len(run) > 1:
+                shapes.append(Path(tuple(run), colour))
+            elif run:
+                shapes.append(Dot(*run[0], 2.5, colour))
+            run = []
+            continue
+        run.append((plot[0] + step * (i + 0.5), scale(value)))
+
+
+def _areas(
+    shapes: list[Shape], stacks: list[list[float]], colours: list[str], plot: tuple[float, float, float, float], step: float, scale: _Scale
+) -> None:
+    """Draw each series as a band between the running sums below and above it."""
+    xs = [plot[0] + step * (i + 0.5) for i in range(len(stacks))]
+    below = [0.0] * len(stacks)
+    for s, colour in enumerate(colours):
+        above = [below[i] + stacks[i][s] for i in range(len(stacks))]
+        if any(stacks[i][s] > 0 for i in range(len(stacks))):
+            upper = [(x, scale(v)) for x, v in zip(xs, above, strict=True)]
+            lower = [(x, scale(v)) for x, v in zip(reversed(xs), reversed(below), strict=True)]
+            shapes.append(Area((*upper, *lower), colour))
+        below = above
+
+
+def _hidden_bar(shapes: list[Shape], x: float, width: float, base: float, cell: Published, name: str) -> None:
+    """Mark a count below k with a low grey stub: it is there, but how many is not said."""
+    shapes.append(Rect(x, base - 3, width, 3, HIDDEN_FILL, "#9AA3AD", 0.8, True, f"{name}: {cell.text()}"))
 
 
 class _Scale:
@@ -353,13 +396,13 @@ def _scale_legend(shapes: list[Shape], x: float, y: float, low: str, high: str) 
 
 def _top_columns(grid: Grid, count: int) -> list[int]:
     """Return the columns with the largest published totals (hidden ones last), at most `count`."""
-    totals = grid.column_totals or tuple(Estimate(0, 0, 5) for _ in grid.columns)
+    totals = grid.column_totals or tuple(Published(0, 5) for _ in grid.columns)
     ranked = sorted(range(len(grid.columns)), key=lambda c: -_shown(totals[c]))
     return [c for c in ranked[:count] if (totals[c].value or 0) > 0]
 
 
-def _shown(estimate: Estimate) -> int:
-    return estimate.value if estimate.value is not None else -1
+def _shown(published: Published) -> int:
+    return published.rank_value
 
 
 def _nice_step(highest: float) -> float:
@@ -397,5 +440,5 @@ def _short(text: str, width: float, size: float = _SMALL) -> str:
     return text[:keep].rstrip() + "…"
 
 
-def _text(estimate: Estimate | None) -> str:
-    return estimate.text() if estimate else "–"
+def _text(published: Published | None) -> str:
+    return published.text() if published else "–"

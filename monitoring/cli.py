@@ -12,7 +12,7 @@ from monitoring.config import analysis_config
 from monitoring.csv_export import render_report_csv
 from monitoring.html import render_report_html
 from monitoring.queries import Period
-from monitoring.report import build_report
+from monitoring.report import build_report, is_calendar_year
 from monitoring.service import AnalysisService
 from storage.migrate import open_database
 
@@ -22,10 +22,14 @@ async def write_report(
 ) -> int:
     """Build the report from the settings' database and write it to `output` (or stdout)."""
     config = analysis_config(settings)
+    period = Period(first, last)
     async with open_database(settings.database_url) as database:
-        analysis = await AnalysisService(database, config).analysis(Period(first, last))
+        service = AnalysisService(database, config)
+        analysis = await service.analysis(period)
+        # An annual report (a calendar year) compares with the year before.
+        previous = await service.analysis(period.year_before()) if is_calendar_year(first, last) else None
     now = datetime.now(UTC).astimezone(config.office_hours.timezone)
-    report = build_report(analysis, Filter(channel or ALL, language or ALL), now)
+    report = build_report(analysis, Filter(channel or ALL, language or ALL), now, previous)
     if kind == "pdf":
         from monitoring.pdf import render_report_pdf
 

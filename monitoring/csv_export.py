@@ -28,20 +28,25 @@ def _rows(report: Report) -> Iterator[Row]:
     yield ("Bericht", "Zeitraum", "", report.period_text)
     yield ("Bericht", "Auswahl", "", report.filter_text)
     yield ("Bericht", "Erstellt", "", report.generated)
-    yield ("Bericht", "Mindestgröße", "", f"Zahlen unter {report.k} als <{report.k}; × = zum Schutz ausgeblendet")
+    yield (
+        "Bericht",
+        "Geheimhaltung",
+        "",
+        f"Cell-Key-Methode: alle Zahlen leicht zufällig verändert; Zahlen unter {report.k} als <{report.k}; Summen eigenständig",
+    )
     for figure in report.key_figures:
         yield ("Kennzahlen", figure.label, "Anzahl", figure.count.text())
         if figure.share:
             yield ("Kennzahlen", figure.label, "Anteil", figure.share)
     for p in report.priorities:
         section = "Prioritätenliste"
-        yield (section, p.name, "Rang ungedeckter Bedarf", str(p.unmet_rank))
+        yield (section, p.name, "Rang ungedeckter Bedarf", str(p.unmet_rank or "–"))
         yield (section, p.name, "Anfragen", p.demand.text())
-        yield (section, p.name, "Rang Nachfrage", str(p.demand_rank))
+        yield (section, p.name, "Rang Nachfrage", str(p.demand_rank or "–"))
         yield (section, p.name, "ungedeckter Bedarf", p.unmet.text())
         yield (section, p.name, "nicht (sicher) verstanden", p.not_understood.text())
+        yield (section, p.name, "Person gewünscht", p.person_wanted.text())
         yield (section, p.name, "außerhalb der Sprechzeiten", p.outside_hours.text())
-        yield (section, p.name, "Person gewünscht oder weitergeleitet", p.handovers.text())
     missed, asked = analysis.understanding(where)
     tables = [
         ("Anfragen je Woche und Thema", with_week_spans(analysis.topics_by_week(where), analysis)),
@@ -49,11 +54,19 @@ def _rows(report: Report) -> Iterator[Row]:
         ("Anfragen je Thema und Sprache", asked),
         ("Nicht (sicher) verstanden je Thema und Sprache", missed),
         ("Anfragen nach Wochentag und Stunde", analysis.clock(where)),
+        ("Anfragen außerhalb der Sprechzeiten nach Wochentag und Stunde", analysis.clock(where, in_hours=False)),
         ("Übergaben je Woche", with_week_spans(analysis.handovers_by_week(where), analysis)),
         ("Wartezeit bis zur ersten Antwort von Mitarbeitenden", analysis.waiting_times(where)),
+        ("Nachrichten, die keine Anfragen sind", analysis.non_inquiries(where)),
     ]
     for title, grid in tables:
         yield from _grid_rows(title, grid)
+    for part in report.sections:
+        for comparison in part.comparisons:
+            for change in comparison.rows:
+                yield (comparison.caption, change.label, comparison.previous_label, change.previous.text())
+                yield (comparison.caption, change.label, comparison.current_label, change.current.text())
+                yield (comparison.caption, change.label, "Veränderung", change.change)
 
 
 def _grid_rows(title: str, grid: Grid) -> Iterator[Row]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from html import escape
@@ -11,11 +13,11 @@ from aiohttp import web
 
 from accounts.service import SessionInfo
 from accounts.web import require_role
-from monitoring.analysis import ALL, Analysis, AnalysisConfig, Filter
+from monitoring.analysis import ALL, AnalysisConfig, Filter
 from monitoring.csv_export import render_report_csv
 from monitoring.html import render_report_html, report_body, stylesheet
 from monitoring.queries import Period
-from monitoring.report import PUBLISHER, build_report
+from monitoring.report import PUBLISHER, Report, build_report, is_calendar_year
 from monitoring.service import AnalysisService
 from storage.db import Database
 
@@ -51,10 +53,9 @@ def install_analytics(
         except PeriodError as problem:
             error = str(problem)
             period, where = default_period(today), Filter()
-        analysis = await service.analysis(period)
-        where = analysis.normalise(where)
-        report = build_report(analysis, where, clock().astimezone(config.office_hours.timezone))
-        page = _page(info, analysis, where, today, report_body(report), error)
+        compare = wants_comparison(request, period)
+        report = await _report(service, period, where, compare, clock().astimezone(config.office_hours.timezone))
+        page = _page(info, report, today, compare, error)
         response = web.Response(text=page, content_type="text/html")
         _protect(response, "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'")
         return response
@@ -67,15 +68,14 @@ def install_analytics(
             period, where = parse_query(request, today)
         except PeriodError as problem:
             raise web.HTTPBadRequest(text=str(problem)) from problem
-        analysis = await request.app[ANALYTICS].analysis(period)
-        report = build_report(analysis, analysis.normalise(where), clock().astimezone(config.office_hours.timezone))
+        compare = wants_comparison(request, period)
+        report = await _report(request.app[ANALYTICS], period, where, compare, clock().astimezone(config.office_hours.timezone))
         name = f"bericht-{period.first:%Y-%m-%d}-bis-{period.last:%Y-%m-%d}"
         if kind == "pdf":
-            from monitoring.pdf import (
-                render_report_pdf,  # reportlab is only loaded when a PDF is asked for
-            )
+            from monitoring.pdf import render_report_pdf  # the Typst compiler is only loaded when a PDF is asked for
 
-            response = web.Response(body=render_report_pdf(report), content_type="application/pdf")
+            # Rendering is CPU work; a thread keeps the event loop (and people's replies) moving.
+            response = web.Response(body=await asyncio.to_thread(render_report_pdf, report), content_type="application/pdf")
         elif kind == "html":
             response = web.Response(text=render_report_html(report), content_type="text/html")
         else:
@@ -99,10 +99,40 @@ def install_analytics(
     app.router.add_get("/analytics/static/analytics.css", css)
 
 
+async def _report(service: AnalysisService, period: Period, where: Filter, compare: bool, now: datetime) -> Report:
+    """Build the report of a period (with the same period a year earlier, when compared)."""
+    analysis = await service.analysis(period)
+    previous = await service.analysis(period.year_before()) if compare else None
+    return build_report(analysis, analysis.normalise(where), now, previous)
+
+
+def wants_comparison(request: web.Request, period: Period) -> bool:
+    """Compare with the year before for an annual report (a calendar year), or when asked to."""
+    return is_calendar_year(period.first, period.last) or request.query.get("vergleich") == "1"
+
+
 def default_period(today: date) -> Period:
     """The last twelve months up to today, starting on the first of a month."""
     first = date(today.year - 1, today.month, 1) + timedelta(days=32)
     return Period(first.replace(day=1), today)
+
+
+_GERMAN_DATE = re.compile(r"\s*(\d{1,2})\.(\d{1,2})\.(\d{4})\s*")
+# The browser checks the same form before sending (and says what is wrong in the page's language).
+_DATE_PATTERN = r"\s*\d{1,2}\.\d{1,2}\.\d{4}\s*"
+
+
+def parse_day(text: str) -> date:
+    """Read a day written the German way (31.03.2026) or as in links (2026-03-31)."""
+    german = _GERMAN_DATE.fullmatch(text)
+    if german:
+        day, month, year = (int(part) for part in german.groups())
+        return date(year, month, day)
+    return date.fromisoformat(text.strip())
+
+
+def german_day(day: date) -> str:
+    return f"{day:%d.%m.%Y}"
 
 
 def parse_query(request: web.Request, today: date) -> tuple[Period, Filter]:
@@ -110,10 +140,10 @@ def parse_query(request: web.Request, today: date) -> tuple[Period, Filter]:
     query = request.query
     default = default_period(today)
     try:
-        first = date.fromisoformat(query["from"]) if query.get("from") else default.first
-        last = date.fromisoformat(query["to"]) if query.get("to") else default.last
+        first = parse_day(query["from"]) if query.get("from") else default.first
+        last = parse_day(query["to"]) if query.get("to") else default.last
     except ValueError as error:
-        raise PeriodError("Bitte Datumsangaben als TT.MM.JJJJ wählen.") from error
+        raise PeriodError("Bitte die Tage als TT.MM.JJJJ angeben, z. B. 01.03.2026.") from error
     if last < first:
         raise PeriodError("Das Ende des Zeitraums liegt vor seinem Anfang.")
     if (last - first).days + 1 > MAX_DAYS:
@@ -122,7 +152,7 @@ def parse_query(request: web.Request, today: date) -> tuple[Period, Filter]:
 
 
 def presets(today: date) -> list[tuple[str, Period]]:
-    """Periods one click away: this and last month, this and last year, the last twelve months."""
+    """Periods one click away: this and last month, the last twelve months, this year, last year's annual report."""
     month_start = today.replace(day=1)
     last_month_end = month_start - timedelta(days=1)
     return [
@@ -130,16 +160,18 @@ def presets(today: date) -> list[tuple[str, Period]]:
         ("Letzter Monat", Period(last_month_end.replace(day=1), last_month_end)),
         ("Letzte 12 Monate", default_period(today)),
         ("Dieses Jahr", Period(date(today.year, 1, 1), today)),
-        ("Letztes Jahr", Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))),
+        (f"Jahresbericht {today.year - 1}", Period(date(today.year - 1, 1, 1), date(today.year - 1, 12, 31))),
     ]
 
 
-def _query(period: Period, where: Filter) -> str:
+def _query(period: Period, where: Filter, compare: bool = False) -> str:
     values = {"from": period.first.isoformat(), "to": period.last.isoformat()}
     if where.channel != ALL:
         values["channel"] = where.channel
     if where.language != ALL:
         values["language"] = where.language
+    if compare and not is_calendar_year(period.first, period.last):
+        values["vergleich"] = "1"
     return urlencode(values)
 
 
@@ -156,29 +188,32 @@ def _options(choices: list[tuple[str, str]], chosen: str, everything: str) -> st
     return "".join(options)
 
 
-def _page(info: SessionInfo, analysis: Analysis, where: Filter, today: date, body: str, error: str) -> str:
+def _page(info: SessionInfo, report: Report, today: date, compare: bool, error: str) -> str:
+    analysis, where = report.analysis, report.where
     period = analysis.period
-    query = _query(period, where)
+    query = _query(period, where, compare)
     preset_links = " ".join(
         f'<a href="/analytics/?{escape(_query(p, where))}">{escape(label)}</a>' for label, p in presets(today)
     )
     alert = f'<p role="alert" class="error">{escape(error)}</p>' if error else ""
+    checked = " checked" if compare else ""
     return f"""<!doctype html>
-<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Monitoring der Anfragen – {escape(PUBLISHER)}</title>
+<html lang="de-DE"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(report.title)} – Monitoring der Anfragen – {escape(PUBLISHER)}</title>
 <link rel="stylesheet" href="/analytics/static/analytics.css"></head>
 <body>
-<header class="top"><h1>Monitoring der Anfragen</h1>
+<header class="top"><p class="app">Monitoring der Anfragen</p>
 <span class="who">Angemeldet: {escape(info.account.display_name)} (Analyse)</span>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{escape(info.csrf_token)}">
 <button type="submit" class="quiet">Abmelden</button></form></header>
 <main>
 {alert}
 <form class="filters" method="get" action="/analytics/" aria-label="Zeitraum und Auswahl">
-<label for="from">Von<input id="from" type="date" name="from" value="{period.first.isoformat()}" required></label>
-<label for="to">Bis<input id="to" type="date" name="to" value="{period.last.isoformat()}" required></label>
+<label for="from">Von <span class="hint">TT.MM.JJJJ</span><input id="from" class="date" type="text" name="from" value="{german_day(period.first)}" inputmode="numeric" pattern="{_DATE_PATTERN}" autocomplete="off" required></label>
+<label for="to">Bis <span class="hint">TT.MM.JJJJ</span><input id="to" class="date" type="text" name="to" value="{german_day(period.last)}" inputmode="numeric" pattern="{_DATE_PATTERN}" autocomplete="off" required></label>
 <label for="channel">Kanal<select id="channel" name="channel">{_options(analysis.channels_present(), where.channel, "alle Kanäle")}</select></label>
 <label for="language">Sprache<select id="language" name="language">{_options(analysis.languages_present(), where.language, "alle Sprachen")}</select></label>
+<label class="check" for="vergleich"><input id="vergleich" type="checkbox" name="vergleich" value="1"{checked}> mit dem Vorjahr vergleichen</label>
 <button type="submit">Anzeigen</button>
 <div class="presets">Schnellwahl: {preset_links}</div>
 </form>
@@ -186,6 +221,6 @@ def _page(info: SessionInfo, analysis: Analysis, where: Filter, today: date, bod
 <a class="button" href="/analytics/report.pdf?{escape(query)}">PDF</a>
 <a class="button" href="/analytics/report.html?{escape(query)}">HTML</a>
 <a class="button" href="/analytics/report.csv?{escape(query)}">CSV (Tabellen)</a></div>
-{body}
+{report_body(report)}
 </main></body></html>
 """

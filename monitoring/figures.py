@@ -8,6 +8,8 @@ from html import escape
 # Colour-blind-safe categorical colours (Okabe & Ito, without the yellow), then greys.
 PALETTE: tuple[str, ...] = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#7F5F9F", "#8C8C8C")
 HIDDEN_FILL = "#D9D9D9"
+# Heat-map cells whose count is not published: a light grey that no colour of the scale comes near.
+HIDDEN_CELL = "#E6E6E6"
 INK = "#1B1F23"
 MUTED = "#5A6270"
 GRID = "#E3E6EA"
@@ -46,6 +48,14 @@ class Path:
 
 
 @dataclass(frozen=True)
+class Area:
+    """A filled polygon (a band of a stacked area chart)."""
+
+    points: tuple[tuple[float, float], ...]
+    fill: str
+
+
+@dataclass(frozen=True)
 class Dot:
     x: float
     y: float
@@ -66,7 +76,7 @@ class Text:
     rotate: float = 0.0
 
 
-Shape = Rect | Line | Path | Dot | Text
+Shape = Rect | Line | Path | Area | Dot | Text
 
 
 @dataclass(frozen=True)
@@ -89,7 +99,7 @@ def to_svg(figure: Figure, ident: str) -> str:
     """Render a figure as an accessible inline SVG element (title and description for screen readers)."""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {figure.width:.0f} {figure.height:.0f}" '
-        f'width="100%" role="img" aria-labelledby="{ident}-title {ident}-desc" class="chart" '
+        f'width="100%" role="img" aria-label="{escape(figure.title)}" aria-describedby="{ident}-desc" class="chart" '
         f'font-family="{FONT}">',
         f'<title id="{ident}-title">{escape(figure.title)}</title>',
         f'<desc id="{ident}-desc">{escape(figure.description)}</desc>',
@@ -117,6 +127,9 @@ def _svg_shape(shape: Shape) -> str:
     if isinstance(shape, Path):
         points = " ".join(f"{x:.1f},{y:.1f}" for x, y in shape.points)
         return f'<polyline points="{points}" fill="none" stroke="{shape.stroke}" stroke-width="{shape.width:g}" stroke-linejoin="round"/>'
+    if isinstance(shape, Area):
+        points = " ".join(f"{x:.1f},{y:.1f}" for x, y in shape.points)
+        return f'<polygon points="{points}" fill="{shape.fill}"/>'
     if isinstance(shape, Dot):
         tip = f"<title>{escape(shape.label)}</title>" if shape.label else ""
         return f'<circle cx="{shape.x:.1f}" cy="{shape.y:.1f}" r="{shape.radius:g}" fill="{shape.fill}">{tip}</circle>'

@@ -6,7 +6,7 @@ from functools import cache
 
 from babel import Locale
 
-from core.channels import TELEGRAM, WEB, channel_label
+from core.channels import channel_label
 
 TOPIC_NAMES: dict[str, str] = {
     "office_hours": "Öffnungszeiten",
@@ -28,15 +28,12 @@ TOPIC_NAMES: dict[str, str] = {
     "language_switch": "Sprachwechsel",
     "privacy": "Datenschutz",
     "bot_challenge": "Frage nach dem Bot",
+    "referral": "Weitervermittlung an andere Stellen",
     "out_of_scope": "Außerhalb des Angebots",
     "other": "Sonstiges Thema",
-    "": "Ohne Thema (Foto, leere Nachricht u. Ä.)",
+    "": "Ohne erkennbares Thema (Foto, andere Sprache u. Ä.)",
 }
 
-# Small talk says nothing about needs; the priority list leaves it out.
-SMALL_TALK: frozenset[str] = frozenset({"greeting", "thanks", "goodbye", "help", "language_switch", "bot_challenge"})
-
-KNOWN_CHANNELS: tuple[str, ...] = (TELEGRAM, WEB)
 
 OUTCOME_NAMES: dict[str, str] = {
     "answered": "beantwortet",
@@ -68,6 +65,7 @@ MONTH_NAMES: tuple[str, ...] = (
 
 
 def topic_name(topic: str) -> str:
+    """Return the German name of a topic; a topic added later shows its id readably until named here."""
     return TOPIC_NAMES.get(topic, topic.replace("_", " ").capitalize())
 
 

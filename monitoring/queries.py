@@ -1,4 +1,5 @@
-"""Read the counts of a period: whole weeks from the weekly roll-ups, the days around them hourly."""
+"""Read the counts and cell keys of a period: whole weeks from the weekly roll-ups, the days around
+them from the hourly table (with the roll-ups' rules: see monitoring/tables.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
 
+from actions.inquiries import Outcome
+from monitoring.cellkey import KEY_MODULUS
 from monitoring.events import BERLIN, week_of
+from monitoring.kinds import NOT_INQUIRIES
 from monitoring.tables import (
     HourlyInquiries,
     HourlyWaits,
@@ -27,7 +31,7 @@ from storage.db import Database
 TOPICS = ("week", "topic", "language", "channel")
 NEEDS = ("topic", "language", "channel", "outcome", "in_hours")
 OUTCOMES = ("week", "language", "channel", "outcome")
-CLOCK = ("weekday", "hour", "language", "channel")
+CLOCK = ("weekday", "hour", "language", "channel", "in_hours")
 WAITS = ("language", "channel", "waited")
 
 
@@ -46,20 +50,48 @@ class Period:
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
+    def year_before(self) -> Period:
+        """Return the same days one year earlier (29 February becomes the 28th)."""
+        return Period(_year_before(self.first), _year_before(self.last))
+
     def weeks(self) -> list[date]:
         """Return the Mondays of every week that has a day in the period."""
         return [week_of(self.first) + timedelta(days=7 * n) for n in range((week_of(self.last) - week_of(self.first)).days // 7 + 1)]
+
+
+def _year_before(day: date) -> date:
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
+
+
+@dataclass
+class Cells:
+    """Counts and cell keys of one kind of count, by key tuple.
+
+    Keys are kept as plain sums (Python integers do not overflow); they count modulo 2^32 when used.
+    """
+
+    counts: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    keys: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+
+    def add(self, key: tuple[Any, ...], count: int, cell_key: int) -> None:
+        """Add a row's count and cell key."""
+        self.counts[key] += count
+        self.keys[key] += cell_key
+
+    def key(self, key: tuple[Any, ...]) -> int:
+        """Return the cell key of a key tuple (modulo 2^32)."""
+        return self.keys[key] % KEY_MODULUS
 
 
 @dataclass
 class Counts:
     """Counts of a period, keyed by TOPICS, NEEDS, OUTCOMES, CLOCK and (handover waits) WAITS."""
 
-    topics: Counter[tuple[Any, ...]] = field(default_factory=Counter)
-    needs: Counter[tuple[Any, ...]] = field(default_factory=Counter)
-    outcomes: Counter[tuple[Any, ...]] = field(default_factory=Counter)
-    clock: Counter[tuple[Any, ...]] = field(default_factory=Counter)
-    waits: Counter[tuple[Any, ...]] = field(default_factory=Counter)
+    topics: Cells = field(default_factory=Cells)
+    needs: Cells = field(default_factory=Cells)
+    outcomes: Cells = field(default_factory=Cells)
+    clock: Cells = field(default_factory=Cells)
+    waits: Cells = field(default_factory=Cells)
 
 
 @dataclass(frozen=True)
@@ -90,7 +122,7 @@ async def load_counts(database: Database, period: Period, zone: ZoneInfo = BERLI
         _add(
             database,
             counts.waits,
-            select(*waits, func.sum(w.count))
+            select(*waits, func.sum(w.count), func.sum(w.cell_key))
             .where(w.hour >= _instant(period.first, zone), w.hour < _instant(period.last + timedelta(days=1), zone))
             .group_by(*waits),
         )
@@ -101,10 +133,10 @@ async def load_counts(database: Database, period: Period, zone: ZoneInfo = BERLI
     return counts
 
 
-async def _add(database: Database, target: Counter[tuple[Any, ...]], statement: Any) -> None:
+async def _add(database: Database, target: Cells, statement: Any) -> None:
     async with database.sessions() as session:
-        for *key, n in await session.execute(statement):
-            target[tuple(key)] += int(n)
+        for *key, n, cell_key in await session.execute(statement):
+            target.add(tuple(key), int(n), int(cell_key))
 
 
 def _split(period: Period, zone: ZoneInfo) -> tuple[tuple[date, date] | None, list[_Edge]]:
@@ -136,7 +168,7 @@ def _instant(day: date, zone: ZoneInfo) -> datetime:
 def _weekly(model: Any, keys: tuple[str, ...], first: date, last: date) -> Select[Any]:
     columns = [getattr(model, key) for key in keys]
     return (
-        select(*columns, func.sum(model.count))
+        select(*columns, func.sum(model.count), func.sum(model.cell_key))
         .where(model.week >= first, model.week <= last)
         .group_by(*columns)
     )
@@ -145,24 +177,28 @@ def _weekly(model: Any, keys: tuple[str, ...], first: date, last: date) -> Selec
 async def _read_edge(database: Database, edge: _Edge, counts: Counts, zone: ZoneInfo) -> None:
     h = HourlyInquiries
     in_edge = (h.hour >= edge.start, h.hour < edge.end)
-    total = func.sum(h.count)
+    # The roll-ups by topic keep only what the assistant handled; the clock only inquiries.
+    by_assistant = (*in_edge, h.outcome != Outcome.HANDED_OVER.value)
+    total, keys = func.sum(h.count), func.sum(h.cell_key)
     async with database.sessions() as session:
-        for topic, language, channel, n in await session.execute(
-            select(h.topic, h.language, h.channel, total).where(*in_edge).group_by(h.topic, h.language, h.channel)
+        for topic, language, channel, n, key in await session.execute(
+            select(h.topic, h.language, h.channel, total, keys).where(*by_assistant).group_by(h.topic, h.language, h.channel)
         ):
-            counts.topics[(edge.week, topic, language, channel)] += int(n)
-        for topic, language, channel, outcome, in_hours, n in await session.execute(
-            select(h.topic, h.language, h.channel, h.outcome, h.in_hours, total)
-            .where(*in_edge)
+            counts.topics.add((edge.week, topic, language, channel), int(n), int(key))
+        for topic, language, channel, outcome, in_hours, n, key in await session.execute(
+            select(h.topic, h.language, h.channel, h.outcome, h.in_hours, total, keys)
+            .where(*by_assistant)
             .group_by(h.topic, h.language, h.channel, h.outcome, h.in_hours)
         ):
-            counts.needs[(topic, language, channel, outcome, bool(in_hours))] += int(n)
-        for language, channel, outcome, n in await session.execute(
-            select(h.language, h.channel, h.outcome, total).where(*in_edge).group_by(h.language, h.channel, h.outcome)
+            counts.needs.add((topic, language, channel, outcome, bool(in_hours)), int(n), int(key))
+        for language, channel, outcome, n, key in await session.execute(
+            select(h.language, h.channel, h.outcome, total, keys).where(*in_edge).group_by(h.language, h.channel, h.outcome)
         ):
-            counts.outcomes[(edge.week, language, channel, outcome)] += int(n)
-        for hour, language, channel, n in await session.execute(
-            select(h.hour, h.language, h.channel, total).where(*in_edge).group_by(h.hour, h.language, h.channel)
+            counts.outcomes.add((edge.week, language, channel, outcome), int(n), int(key))
+        for hour, language, channel, in_hours, n, key in await session.execute(
+            select(h.hour, h.language, h.channel, h.in_hours, total, keys)
+            .where(*by_assistant, h.topic.not_in(sorted(NOT_INQUIRIES)))
+            .group_by(h.hour, h.language, h.channel, h.in_hours)
         ):
             local = hour.astimezone(zone)
-            counts.clock[(local.weekday(), local.hour, language, channel)] += int(n)
+            counts.clock.add((local.weekday(), local.hour, language, channel, bool(in_hours)), int(n), int(key))

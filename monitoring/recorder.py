@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 
 from actions.inquiries import HandledMessage, HandoverWait
 from core.schedule import OfficeSchedule
+from monitoring.cellkey import KEY_MODULUS, KeySource, random_record_key
 from monitoring.events import InquiryEvent, WaitEvent, inquiry_event, wait_event
 from monitoring.retention import purge_before
 from monitoring.store import add_counts, tally
@@ -44,6 +44,7 @@ class DatabaseInquiryRecorder:
         retention: timedelta | None = None,
         retry_delays: Sequence[float] = (0.5, 2.0, 10.0),
         clock: Callable[[], datetime] = utc_now,
+        record_keys: KeySource = random_record_key,
     ) -> None:
         self._database = database
         self._hours = office_hours
@@ -51,6 +52,7 @@ class DatabaseInquiryRecorder:
         self._retention = retention
         self._retry_delays = tuple(retry_delays)
         self._clock = clock
+        self._record_keys = record_keys
         self._worker: asyncio.Task[None] | None = None
         self._closed = False
         self._last_purge: datetime | None = None
@@ -130,14 +132,24 @@ class DatabaseInquiryRecorder:
             while len(batch) < _BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
-                await self._write(Counter(batch))
+                await self._write(self._keyed(batch))
                 await self._purge_if_due()
             finally:
                 for _ in batch:
                     self._queue.task_done()
 
-    async def _write(self, events: Counter[InquiryEvent | WaitEvent]) -> None:
-        tallies = tally(events, self._hours.timezone)
+    def _keyed(self, batch: list[InquiryEvent | WaitEvent]) -> dict[InquiryEvent | WaitEvent, list[int]]:
+        """Give every event its random record key, and sum them (with the counts) per kind of event."""
+        kinds: dict[InquiryEvent | WaitEvent, list[int]] = {}
+        for event in batch:
+            kind = kinds.setdefault(event, [0, 0])
+            kind[0] += 1
+            kind[1] = (kind[1] + self._record_keys()) % KEY_MODULUS
+        return kinds
+
+    async def _write(self, events: dict[InquiryEvent | WaitEvent, list[int]]) -> None:
+        tallies = tally(((event, n, key) for event, (n, key) in events.items()), self._hours.timezone)
+        total = sum(n for n, _ in events.values())
         for attempt, delay in enumerate((*self._retry_delays, None)):
             try:
                 await add_counts(self._database, tallies)
@@ -146,9 +158,9 @@ class DatabaseInquiryRecorder:
                 raise
             except Exception as error:
                 # The exception's text may quote SQL parameters; only its kind is logged.
-                log.error("could not store %d inquiry event(s), attempt %d (%s)", events.total(), attempt + 1, type(error).__name__)
+                log.error("could not store %d inquiry event(s), attempt %d (%s)", total, attempt + 1, type(error).__name__)
                 if delay is None:
-                    self.failed += events.total()
+                    self.failed += total
                     return
                 await asyncio.sleep(delay)
 

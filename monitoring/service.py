@@ -1,4 +1,4 @@
-"""Read and protect the figures of a period once, and keep them a few minutes for the next request."""
+"""Read and publish the figures of a period once, and keep them a few minutes for the next request."""
 
 from __future__ import annotations
 
@@ -40,8 +40,8 @@ class AnalysisService:
                 self._cache.move_to_end(period)
                 return cached[1]
             counts = await load_counts(self._database, period, self.config.office_hours.timezone)
-            # Suppression is CPU work; a thread keeps the event loop (and people's replies) moving.
-            analysis = await asyncio.to_thread(Analysis, period, counts, self.config)
+            # Perturbing the cubes is CPU work; a thread keeps the event loop (and people's replies) moving.
+            analysis = await asyncio.to_thread(lambda: Analysis(period, counts, self.config).prepare())
             self._cache[period] = (self._clock(), analysis)
             while len(self._cache) > _CACHED_PERIODS:
                 self._cache.popitem(last=False)

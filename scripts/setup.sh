@@ -53,6 +53,29 @@ MSG
   fi
 fi
 
+# Font of the PDF reports (Typst embeds it; without it, reports fall back to Typst's own serif font).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    say "installing Debian's DejaVu fonts for the PDF reports"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-dejavu-core
+  else
+    echo "setup: the PDF reports use DejaVu Sans; install it as root: apt-get update && apt-get install -y fonts-dejavu-core" >&2
+  fi
+fi
+
+# axe-core, the accessibility checker the browser tests inject into pages (tests/accessibility.py).
+AXE_VERSION=4.14.1
+if [ "$(cat build/axe/.version 2>/dev/null)" != "$AXE_VERSION" ]; then
+  if command -v npm >/dev/null; then
+    say "fetching axe-core $AXE_VERSION for the accessibility tests"
+    npm install --silent --no-audit --no-fund --prefix build/axe "axe-core@$AXE_VERSION"
+    echo "$AXE_VERSION" > build/axe/.version
+  else
+    echo "setup: the accessibility tests need axe-core from npm; install Node.js and npm (apt-get install npm), then run make setup again" >&2
+  fi
+fi
+
 say "checking content"
 .venv/bin/assistant content check
 say "training the NLU model if content or config changed"

@@ -1,10 +1,9 @@
-"""The dashboard through real HTTP: analysts only, filters, downloads, and no small count shown."""
+"""The dashboard through real HTTP: analysts only, German dates, filters, downloads, no small count shown."""
 
 from __future__ import annotations
 
 import io
 import re
-from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
@@ -19,7 +18,7 @@ from monitoring.analysis import AnalysisConfig
 from monitoring.dashboard import install_analytics
 from monitoring.store import add_counts, tally
 from storage.db import Database
-from tests.monitoring.test_queries import random_events, random_waits
+from tests.monitoring.test_queries import keyed, random_events, random_waits
 
 DATABASE = web.AppKey("database", Database)
 NOW = datetime(2026, 4, 15, 12, 0, tzinfo=UTC)
@@ -28,8 +27,8 @@ PASSWORD = "0123456789ab"
 
 @pytest.fixture
 async def site(database: Database, analysis_config: AnalysisConfig) -> AsyncIterator[str]:
-    events = [*random_events(3, date(2026, 2, 20), 60, 1500), *random_waits(4, date(2026, 2, 20), 60, 300)]
-    await add_counts(database, tally(Counter(events)))
+    events = [*keyed(random_events(3, date(2026, 2, 20), 60, 1500), 5), *keyed(random_waits(4, date(2026, 2, 20), 60, 300), 6)]
+    await add_counts(database, tally(events))
     app = web.Application()
     install_edge(app)
     app[DATABASE] = database
@@ -83,9 +82,12 @@ async def test_the_dashboard_shows_charts_figures_and_the_filters(site: str) -> 
     async with client() as analyst:
         await log_in(analyst, site, "ana")
         page = await (await analyst.get(f"{site}/analytics/?from=2026-03-01&to=2026-03-31")).text()
-        assert page.count("<svg") == 6 and page.count('role="img"') == 6
+        assert page.count("<svg") == 5 and page.count('role="img"') == 5
         assert "Monatsbericht März 2026" in page
-        assert 'value="2026-03-01"' in page and 'value="2026-03-31"' in page
+        # German date fields: text the analyst reads and types as TT.MM.JJJJ, whatever the browser's language.
+        assert 'value="01.03.2026"' in page and 'value="31.03.2026"' in page and 'type="date"' not in page
+        german = await (await analyst.get(f"{site}/analytics/?from=01.03.2026&to=31.03.2026")).text()
+        assert "Monatsbericht März 2026" in german
         for heading in ("Themen im Zeitverlauf", "Sprachen im Zeitverlauf", "Ungedeckter Bedarf", "außerhalb der Sprechzeiten", "Wartezeit"):
             assert heading in page
         assert "<style" not in page and "<script" not in page  # the CSP allows neither inline
@@ -101,10 +103,10 @@ async def test_small_counts_never_appear(site: str) -> None:
     async with client() as analyst:
         await log_in(analyst, site, "ana")
         page = await (await analyst.get(f"{site}/analytics/?from=2026-03-04&to=2026-03-05&language=fr")).text()
-    # Every number in a table cell is 5 or more, or a mark / range.
+    # Every number in a table cell is 5 or more, or "<5"; there are no ranges and no other marks.
     for cell in re.findall(r'<td class="n">([^<]*)</td>', page):
-        assert int(cell.replace(".", "")) >= 5 or cell == "0", cell
-    assert "&lt;5" in page
+        assert cell in ("–",) or "%" in cell or int(cell.replace(".", "")) >= 5, cell
+    assert "&lt;5" in page and "×" not in page
 
 
 async def test_a_bad_period_is_explained(site: str) -> None:
@@ -112,6 +114,8 @@ async def test_a_bad_period_is_explained(site: str) -> None:
         await log_in(analyst, site, "ana")
         page = await (await analyst.get(f"{site}/analytics/?from=2026-03-31&to=2026-03-01")).text()
         assert 'role="alert"' in page and "vor seinem Anfang" in page
+        page = await (await analyst.get(f"{site}/analytics/?from=31.02.2026&to=01.03.2026")).text()
+        assert 'role="alert"' in page and "TT.MM.JJJJ" in page
         assert (await analyst.get(f"{site}/analytics/report.csv?from=2020-01-01&to=2026-03-01")).status == 400
         assert (await analyst.get(f"{site}/analytics/report.csv?from=garbage")).status == 400
 
@@ -134,9 +138,11 @@ async def test_reports_download_in_three_formats(site: str) -> None:
         assert len(reader.pages) >= 3
         words = " ".join(page.extract_text() for page in reader.pages)
         assert "Monatsbericht März 2026" in words and "Prioritätenliste" in words and "Seite 1 von" in words
+        root = reader.trailer["/Root"]
+        assert "/StructTreeRoot" in root and bool(root["/MarkInfo"]["/Marked"]) and root["/Lang"] == "de-DE"
 
 
 def _key_figure(page: str) -> str:
-    match = re.search(r'<span class="value">([^<]+)</span><span class="label">Anfragen insgesamt', page)
+    match = re.search(r'<span class="value">([^<]+)</span><span class="label">Anfragen</span>', page)
     assert match
     return match.group(1)

@@ -1,18 +1,20 @@
-"""Reading a period gives the same counts as adding up its events, whole weeks and edge days alike."""
+"""Reading a period gives the same counts and cell keys as adding up its events, whole weeks and edge
+days alike, with the roll-ups' rules (no relayed messages by topic, only inquiries in the clock)."""
 
 from __future__ import annotations
 
 import random
-from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from actions.inquiries import Outcome
+from monitoring.cellkey import KEY_MODULUS
 from monitoring.events import InquiryEvent, WaitEvent, start_of_hour, week_of
+from monitoring.kinds import handled_by_assistant, is_inquiry
 from monitoring.queries import Counts, Period, load_counts
-from monitoring.store import add_counts, tally
+from monitoring.store import Counted, add_counts, tally
 from storage.db import Database
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -27,9 +29,9 @@ def random_events(seed: int, first: date, days: int, n: int) -> list[InquiryEven
         events.append(
             InquiryEvent(
                 hour=start_of_hour(at),
-                topic=rng.choice(["office_hours", "courses", ""]),
+                topic=rng.choice(["office_hours", "courses", "", "greeting", "referral"]),
                 language=rng.choice(["uk", "ar", "fr", ""]),
-                channel=rng.choice(["telegram", "web"]),
+                channel=rng.choice(["telegram", "web", "console"]),
                 outcome=outcome,
                 in_hours=rng.random() < 0.1,
             )
@@ -51,20 +53,31 @@ def random_waits(seed: int, first: date, days: int, n: int) -> list[WaitEvent]:
     ]
 
 
-def expected(events: list[InquiryEvent], waits: list[WaitEvent], period: Period) -> Counts:
+def keyed(events: list[InquiryEvent] | list[WaitEvent], seed: int) -> list[Counted]:
+    """Give every event a random record key, as the recorder does."""
+    rng = random.Random(seed)
+    return [(event, 1, rng.randrange(KEY_MODULUS)) for event in events]
+
+
+def expected(events: list[Counted], period: Period) -> Counts:
     counts = Counts()
-    for w in waits:
-        if period.first <= w.hour.astimezone(BERLIN).date() <= period.last:
-            counts.waits[(w.language, w.channel, w.waited)] += 1
-    for e in events:
-        local = e.hour.astimezone(BERLIN)
+    for event, n, key in events:
+        if isinstance(event, WaitEvent):
+            if period.first <= event.hour.astimezone(BERLIN).date() <= period.last:
+                counts.waits.add((event.language, event.channel, event.waited), n, key)
+            continue
+        local = event.hour.astimezone(BERLIN)
         if not period.first <= local.date() <= period.last:
             continue
         week = week_of(local.date())
-        counts.topics[(week, e.topic, e.language, e.channel)] += 1
-        counts.needs[(e.topic, e.language, e.channel, e.outcome.value, e.in_hours)] += 1
-        counts.outcomes[(week, e.language, e.channel, e.outcome.value)] += 1
-        counts.clock[(local.weekday(), local.hour, e.language, e.channel)] += 1
+        outcome = event.outcome.value
+        counts.outcomes.add((week, event.language, event.channel, outcome), n, key)
+        if not handled_by_assistant(outcome):
+            continue
+        counts.topics.add((week, event.topic, event.language, event.channel), n, key)
+        counts.needs.add((event.topic, event.language, event.channel, outcome, event.in_hours), n, key)
+        if is_inquiry(event.topic):
+            counts.clock.add((local.weekday(), local.hour, event.language, event.channel, event.in_hours), n, key)
     return counts
 
 
@@ -79,17 +92,16 @@ def expected(events: list[InquiryEvent], waits: list[WaitEvent], period: Period)
     ],
 )
 async def test_counts_of_a_period_add_up(database: Database, first: date, last: date) -> None:
-    events = random_events(1, date(2026, 2, 20), 60, 1200)
-    waits = random_waits(2, date(2026, 2, 20), 60, 200)
-    await add_counts(database, tally(Counter([*events, *waits])))
+    events = [*keyed(random_events(1, date(2026, 2, 20), 60, 1200), 3), *keyed(random_waits(2, date(2026, 2, 20), 60, 200), 4)]
+    await add_counts(database, tally(events))
     period = Period(first, last)
     counts = await load_counts(database, period)
-    want = expected(events, waits, period)
-    assert +counts.topics == +want.topics
-    assert +counts.needs == +want.needs
-    assert +counts.outcomes == +want.outcomes
-    assert +counts.clock == +want.clock
-    assert +counts.waits == +want.waits
+    want = expected(events, period)
+    for kind in ("topics", "needs", "outcomes", "clock", "waits"):
+        got, wanted = getattr(counts, kind), getattr(want, kind)
+        assert +got.counts == +wanted.counts, kind
+        # The same events give the same cell key, however they were read (weeks or hours).
+        assert {k: got.key(k) for k in +got.counts} == {k: wanted.key(k) for k in +wanted.counts}, kind
 
 
 def test_a_period_lists_the_weeks_it_touches() -> None:

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from actions.placeholders import fill
 from core.content import Content
+from core.localise import isolate_ltr_runs
 from core.messages import Button, Reply
 from core.topics import MENU_TOPICS
 
@@ -20,9 +21,13 @@ class ActionContext:
     topic: str
     language: str
     now: datetime
+    # The topic's sub-case to answer (e.g. German courses within courses), if the message asked one.
+    variant: str | None = None
 
     def answer_text(self, topic: str | None = None) -> str:
-        return fill(self.content.answer(topic or self.topic, self.language), self.content, self.language, self.now)
+        variant = self.variant if topic in (None, self.topic) else None
+        text = self.content.answer(topic or self.topic, self.language, variant)
+        return fill(text, self.content, self.language, self.now)
 
     def ui(self, key: str) -> str:
         return fill(self.content.ui_text(key, self.language), self.content, self.language, self.now)
@@ -37,12 +42,14 @@ class ActionContext:
         return tuple(Button(lang.name, f"language:{code}") for code, lang in self.content.languages.items())
 
     def reply(self, text: str, buttons: tuple[Button, ...] = (), topic: str | None = None) -> Reply:
+        rtl = self.content.is_rtl(self.language)
         return Reply(
-            text=text,
+            # German names and Latin-script words keep their order inside Arabic and Persian text.
+            text=isolate_ltr_runs(text) if rtl else text,
             language=self.language,
             buttons=buttons,
             topic=topic or self.topic,
-            rtl=self.content.is_rtl(self.language),
+            rtl=rtl,
         )
 
 

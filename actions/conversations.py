@@ -23,9 +23,10 @@ class ConversationState:
     unclear: tuple[str, ...] = ()
     # The person cannot be reached (e.g. blocked the bot); a channel reopens it when they write again.
     closed: bool = False
-
-    def with_language(self, language: str | None) -> ConversationState:
-        return replace(self, language=language or self.language)
+    # Another language the last messages were confidently in, and how many in a row: the
+    # conversation's language follows only after several (actions.language.settle_language).
+    switch_to: str | None = None
+    switch_votes: int = 0
 
 
 class ConversationStore(Protocol):

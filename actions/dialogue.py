@@ -16,7 +16,13 @@ from actions.conversations import ConversationState, ConversationStore, set_reac
 from actions.fallback import clarify, menu_notice, offer_handover
 from actions.handover import CANCEL_PAYLOAD, HandoverReason, HandoverRequest, Handovers
 from actions.inquiries import HandledMessage, InquiryRecorder, Outcome
-from actions.language import confirm_language, offer_languages, requested_language, unsupported_language
+from actions.language import (
+    confirm_language,
+    offer_languages,
+    requested_language,
+    settle_language,
+    unsupported_language,
+)
 from actions.menu import answer_with_menu
 from actions.registry import action_for
 from core.clock import Clock
@@ -123,7 +129,7 @@ class Dialogue:
         notes = [ctx.ui(channel_note)] if channel_note else []
         if self._handovers is not None:
             days = round(self._handovers.retention.total_seconds() / 86400)
-            notes.append(self._content.ui_text("privacy_handover", reply.language).format(days=days))
+            notes.append(self._content.ui_text("privacy_handover", reply.language).format(days=self._content.count("days", days, reply.language)))
         return replace(reply, text="\n\n".join([reply.text, *notes]))
 
     async def erase(self, message: Message) -> Reply:
@@ -223,17 +229,20 @@ class Dialogue:
             return Turn(menu_notice(self._context(topic, language), key), state, Outcome.NOT_UNDERSTOOD)
         guess = self._understanding.detect_language(text, self._known(hint), state.language)
         if not guess.supported:
-            reply = unsupported_language(self._context("unsupported_language", "en"))
+            # Answered in the conversation's language (and direction), with English and German.
+            reply = unsupported_language(self._context("unsupported_language", self._language(state, "en")))
             return Turn(reply, state, Outcome.NOT_UNDERSTOOD, guess.language)
-        language = self._language(state, hint, guess.language)
-        state = state.with_language(guess.language)
+        # A romanised first message is answered in the best guess, with the languages to choose from.
+        offer_languages_too = guess.romanised and state.chosen_language is None and state.language is None
+        state = settle_language(state, guess)
+        language = self._language(state, hint)
         try:
             understood = await self._understanding.classify(text, guess)
         except NluUnavailable as error:
             log.warning("answering without NLU: %s", error)
             reply = menu_notice(self._context("nlu_unavailable", language), "nlu_unavailable")
             return Turn(reply, state, Outcome.NOT_UNDERSTOOD, guess.language)
-        ctx = self._context(understood.topic, language)
+        ctx = replace(self._context(understood.topic, language), variant=understood.variant)
         if not understood.sure:
             # Kept only where there is a desk to pass them to, and only while nothing is understood.
             unclear = (*state.unclear, text[:LONG_MESSAGE_CHARS])[-KEEP_UNCLEAR:] if self._handovers else ()
@@ -242,18 +251,22 @@ class Dialogue:
                 unsure = offer_handover(ctx, understood.likely_topics)
             else:
                 unsure = clarify(ctx, understood.likely_topics)
-            return Turn(self._prefix_long(unsure, text, ctx), state, Outcome.CLARIFIED, guess.language)
+            # Gibberish gets no topic to suggest: it is simply not understood.
+            outcome = Outcome.CLARIFIED if understood.ranking else Outcome.NOT_UNDERSTOOD
+            return Turn(self._prefix_long(unsure, text, ctx), state, outcome, guess.language)
         reason = self._handover_reason(understood.topic, state)
         state = _remember_topic(replace(state, misunderstood_in_a_row=0, unclear=()), understood.topic)
         if understood.topic == "language_switch":
             reply, state = self._switch_language(text, ctx, state)
             return Turn(reply, state, Outcome.ANSWERED, guess.language)
         reply = self._prefix_long(action_for(understood.topic)(ctx), text, ctx)
+        if offer_languages_too:
+            reply = replace(reply, buttons=(*reply.buttons, *ctx.language_buttons()))
         return Turn(reply, state, _outcome_of(understood.topic), guess.language, reason)
 
-    def _language(self, state: ConversationState, hint: str | None, detected: str | None = None) -> str:
-        """Resolve the reply language, here only: chosen, else just detected, else the conversation's, hint, default."""
-        return state.chosen_language or detected or state.language or self._known(hint) or self._content.default_language
+    def _language(self, state: ConversationState, hint: str | None) -> str:
+        """Resolve the reply language, here only: chosen, else the conversation's (settle_language), hint, default."""
+        return state.chosen_language or state.language or self._known(hint) or self._content.default_language
 
     def _known(self, hint: str | None) -> str | None:
         return hint if hint in self._content.languages else None
@@ -261,7 +274,7 @@ class Dialogue:
     def _press(self, payload: str, language: str, state: ConversationState) -> Turn:
         kind, _, value = payload.partition(":")
         if kind == "language" and value in self._content.languages:
-            state = replace(state, chosen_language=value, language=value)
+            state = replace(state, chosen_language=value, language=value, switch_to=None, switch_votes=0)
             return Turn(confirm_language(self._context("language_switch", value)), state, Outcome.ANSWERED)
         if kind == "topic" and value in self._content.topics:
             if value == "language_switch":
@@ -278,7 +291,7 @@ class Dialogue:
         target = requested_language(self._content, text)
         if target is None:
             return offer_languages(ctx), state
-        state = replace(state, chosen_language=target, language=target)
+        state = replace(state, chosen_language=target, language=target, switch_to=None, switch_votes=0)
         return confirm_language(self._context("language_switch", target)), state
 
     def _prefix_long(self, reply: Reply, text: str, ctx: ActionContext) -> Reply:

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from string import Formatter
 
-from babel.dates import format_date, get_day_names
+from babel.dates import format_date, get_datetime_format, get_day_names
 from babel.lists import format_list
 
 from core.content import Content
+from core.localise import localise_digits
 from core.schedule import OfficeSchedule
 
 
 def fill(template: str, content: Content, language: str, now: datetime) -> str:
-    """Replace the placeholders `template` uses; compute only those."""
+    """Replace the placeholders `template` uses; compute only those, in the language's digits."""
     names = {name for _, name, _, _ in Formatter().parse(template) if name}
-    values = {name: _PLACEHOLDERS[name](content, language, now) for name in names}
+    values = {name: localise_digits(_PLACEHOLDERS[name](content, language, now), language) for name in names}
     return template.format(**values)
 
 
@@ -30,8 +31,9 @@ def weekly_hours(schedule: OfficeSchedule, language: str) -> str:
 
 
 def moment(when: datetime, language: str) -> str:
-    """Say a moment as weekday, date and time in the person's language."""
-    return f"{format_date(when.date(), format='full', locale=language)}, {when:%H:%M}"
+    """Say a moment as weekday, date and time, joined the way the language does ("{1}، {0}")."""
+    pattern = str(get_datetime_format("full", locale=language))
+    return pattern.replace("{1}", format_date(when.date(), format="full", locale=language)).replace("{0}", f"{when:%H:%M}")
 
 
 def status_sentence(schedule: OfficeSchedule, content: Content, language: str, now: datetime, prefix: str) -> str:

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 
 from actions.context import Action
 from actions.faq import answer_faq
-from actions.hours import answer_office_hours
+from actions.hours import answer_with_hours
 from actions.menu import answer_with_menu
 
 ACTIONS: Mapping[str, Action] = {
-    "office_hours": answer_office_hours,
+    "office_hours": answer_with_hours,
+    "referral": answer_with_hours,
     "greeting": answer_with_menu,
     "help": answer_with_menu,
     "out_of_scope": answer_with_menu,

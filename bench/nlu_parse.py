@@ -1,6 +1,6 @@
 """Parse throughput, latency and memory: the app's understanding path against Rasa's raw /model/parse.
 
-Both are measured in the same run, against the same Rasa server and model, with the same messages
+All are measured in the same run, in alternating rounds, against the same Rasa server and model, with the same messages
 (the held-out set), so the ratio holds on any machine. Usage:
     .venv/bin/python bench/nlu_parse.py [--requests 2000] [--concurrency 8]
 """
@@ -61,6 +61,37 @@ async def measure(
     return requests / elapsed, quantiles[49], quantiles[98]
 
 
+async def measure_interleaved(
+    calls: Sequence[Callable[[int], Awaitable[object]]], requests: int, concurrency: int, rounds: int = 10
+) -> list[tuple[float, float, float]]:
+    """Measure several paths in alternating rounds, so each sees the same load from other processes.
+
+    On a shared machine the load changes within seconds; measuring one path after the other would
+    let a busy minute decide the ratio.
+    """
+    elapsed = [0.0] * len(calls)
+    latencies: list[list[float]] = [[] for _ in calls]
+    per_round = max(1, requests // rounds)
+    for round_number in range(rounds):
+        for number, call in enumerate(calls):
+            offset = round_number * per_round
+
+            async def timed(index: int, call: Callable[[int], Awaitable[object]] = call, number: int = number) -> object:
+                started = time.perf_counter()
+                result = await call(offset + index)
+                latencies[number].append((time.perf_counter() - started) * 1000)
+                return result
+
+            started = time.perf_counter()
+            await measure(timed, per_round, concurrency)
+            elapsed[number] += time.perf_counter() - started
+    results = []
+    for number in range(len(calls)):
+        quantiles = statistics.quantiles(latencies[number], n=100)
+        results.append((len(latencies[number]) / elapsed[number], quantiles[49], quantiles[98]))
+    return results
+
+
 async def run(settings: Settings, requests: int, concurrency: int, output: Path) -> str:
     content = load_content(settings.data_dir)
     texts: Sequence[str] = [m.text for m in load_labelled(settings.data_dir / "eval" / "heldout.yml")]
@@ -77,7 +108,6 @@ async def run(settings: Settings, requests: int, concurrency: int, output: Path)
                     return await response.json()
 
             await measure(raw, 100, concurrency)  # warm-up
-            rows = [("Rasa `/model/parse` (raw HTTP)", *await measure(raw, requests, concurrency))]
             app_settings = replace(settings, nlu_url=server.url, nlu_token=server.token)
             async with running_assistant(app_settings) as assistant:
 
@@ -89,8 +119,13 @@ async def run(settings: Settings, requests: int, concurrency: int, output: Path)
                     return await assistant.dialogue.handle(Message(key, text=texts[index % len(texts)]))
 
                 await measure(understand, 100, concurrency)
-                rows.append(("app: language + normalise + parse (`assistant parse`)", *await measure(understand, requests, concurrency)))
-                rows.append(("app: whole dialogue turn (`Dialogue.handle`)", *await measure(dialogue, requests, concurrency)))
+                names = [
+                    "Rasa `/model/parse` (raw HTTP)",
+                    "app: language + normalise + parse (`assistant parse`)",
+                    "app: whole dialogue turn (`Dialogue.handle`)",
+                ]
+                measured = await measure_interleaved([raw, understand, dialogue], requests, concurrency)
+                rows = [(name, *figures) for name, figures in zip(names, measured, strict=True)]
                 app_rss = rss_mib(os.getpid())
             rasa_rss = rss_mib(server.pid or 0)
         finally:
@@ -100,7 +135,8 @@ async def run(settings: Settings, requests: int, concurrency: int, output: Path)
         "# NLU parse benchmark",
         "",
         f"Run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {os.cpu_count()} cores, "
-        f"{requests} requests per row, {concurrency} concurrent, messages from the held-out set.",
+        f"{requests} requests per row in 10 alternating rounds, {concurrency} concurrent, messages from the held-out set;"
+        f" load average {os.getloadavg()[0]:.1f} at the end.",
         "",
         "| path | requests/s | p50 ms | p99 ms | throughput vs raw Rasa |",
         "| --- | --- | --- | --- | --- |",

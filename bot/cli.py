@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from core.content import check_content, load_content
+from core.content import check_content, load_content, render_review_state, review_fingerprint
 from core.errors import AssistantError, NluUnavailable
 from core.settings import Settings
 
@@ -61,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     content = commands.add_parser("content", help="work with the content under data/")
     content_commands = content.add_subparsers(required=True, metavar="action")
     content_commands.add_parser("check", help="validate data/faq/ and friends").set_defaults(run=_run_content_check)
+    fingerprint = content_commands.add_parser("fingerprint", help="print what a native speaker's review confirms")
+    fingerprint.add_argument("topic", help="a topic id, or 'ui' for the interface strings")
+    fingerprint.add_argument("language")
+    fingerprint.set_defaults(run=_run_content_fingerprint)
 
     train = commands.add_parser("train", help="train the NLU model if content or config changed")
     train.add_argument("--force", action="store_true", help="train even if an up-to-date model exists")
@@ -118,6 +122,17 @@ def _run_content_check(settings: Settings, args: argparse.Namespace) -> int:
     content = load_content(settings.data_dir)
     examples = sum(len(ex) for topic in content.topics.values() for ex in topic.examples.values())
     print(f"content OK: {len(content.topics)} topics, {len(content.languages)} languages, {examples} examples")
+    print(render_review_state(content))
+    return 0
+
+
+def _run_content_fingerprint(settings: Settings, args: argparse.Namespace) -> int:
+    content = load_content(settings.data_dir)
+    try:
+        print(review_fingerprint(content, args.topic, args.language))
+    except KeyError:
+        print(f"unknown topic or language: {args.topic} {args.language}", file=sys.stderr)
+        return 1
     return 0
 
 

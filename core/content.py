@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from string import Formatter
 from typing import Any
@@ -12,8 +14,9 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from core.errors import ContentError
+from core.localise import foreign_digits, localise_digits, plural_categories, plural_category
 from core.schedule import Closures, OfficeSchedule, parse_closed_days, parse_slot
-from core.topics import PRODUCT_TOPICS
+from core.topics import PRODUCT_TOPICS, REVIEW_FIRST
 
 # Placeholders an answer may use; the dialogue fills them in (see actions/placeholders.py).
 ANSWER_PLACEHOLDERS: frozenset[str] = frozenset(
@@ -36,6 +39,8 @@ UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "message_too_long": frozenset(),
     "non_text": frozenset(),
     "language_switched": frozenset(),
+    # To a message in a language we do not speak, before the same in English and German.
+    "other_language": frozenset({"languages"}),
     "choose_language": frozenset(),
     "talk_to_person": frozenset(),
     "slow_down": frozenset(),
@@ -74,6 +79,14 @@ UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
 }
 
 MIN_EXAMPLES_PER_LANGUAGE = 15
+# A variant (a sub-case of a topic with its own answer, e.g. German courses) needs fewer examples.
+MIN_VARIANT_EXAMPLES_PER_LANGUAGE = 10
+
+# Nouns that meet a number in interface strings ("{days}"), written in every CLDR plural form.
+COUNTED_UNITS: frozenset[str] = frozenset({"days", "hours"})
+
+# Right-to-left script letters: ASCII punctuation right after one is a typing slip in Arabic or Persian.
+_RTL_LETTER = "\u0600-\u06ff"
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,24 @@ class Language:
 
 
 @dataclass(frozen=True)
+class Variant:
+    """A sub-case of a topic with its own answer and examples (e.g. German courses within courses)."""
+
+    id: str
+    answers: Mapping[str, str]
+    examples: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class Review:
+    """A native speaker's confirmation of one language's texts, valid while they stay unchanged."""
+
+    by: str
+    on: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
 class Topic:
     """One topic: its answer, button label and training examples in every language."""
 
@@ -95,6 +126,16 @@ class Topic:
     labels: Mapping[str, str]
     examples: Mapping[str, tuple[str, ...]]
     buttons: tuple[str, ...]
+    variants: Mapping[str, Variant] = field(default_factory=dict)
+    # The language written in Latin letters ("koly vy pratsiuiete", "shu el dawam 3andkom").
+    romanised: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reviewed: Mapping[str, Review] = field(default_factory=dict)
+
+    def texts(self, language: str) -> str:
+        """Return everything a reviewer confirms for `language`: label, answer and variant answers."""
+        parts = [self.labels.get(language, ""), self.answers.get(language, "")]
+        parts += [variant.answers.get(language, "") for _, variant in sorted(self.variants.items())]
+        return "\n".join(parts)
 
 
 @dataclass(frozen=True)
@@ -108,15 +149,26 @@ class Content:
     topics: Mapping[str, Topic]
     ui: Mapping[str, Mapping[str, str]]
     schedules: Mapping[str, OfficeSchedule]
+    # Per language and unit, the noun with its number in every plural form: {"few": "{n} дні"}.
+    counts: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
+    ui_reviewed: Mapping[str, Review] = field(default_factory=dict)
 
     def ui_text(self, key: str, language: str) -> str:
         """Return interface string `key` in `language`, falling back to the default language."""
         texts = self.ui.get(language) or self.ui[self.default_language]
         return texts.get(key) or self.ui[self.default_language][key]
 
-    def answer(self, topic: str, language: str) -> str:
-        answers = self.topics[topic].answers
+    def answer(self, topic: str, language: str, variant: str | None = None) -> str:
+        """Return the topic's answer (or its variant's) in `language`, falling back to the default."""
+        known = self.topics[topic]
+        answers = known.variants[variant].answers if variant in known.variants else known.answers
         return answers.get(language) or answers[self.default_language]
+
+    def count(self, unit: str, number: int, language: str) -> str:
+        """Say a number with its noun in the right plural form, e.g. "30 днів", "٣ أيام"."""
+        forms = self.counts.get(language) or self.counts[self.default_language]
+        form = forms[unit].get(plural_category(number, language)) or forms[unit]["other"]
+        return localise_digits(form.format(n=number), language)
 
     def label(self, topic: str, language: str) -> str:
         labels = self.topics[topic].labels
@@ -169,9 +221,54 @@ def check_content(data_dir: Path) -> list[str]:
         if not switch.get(code):
             problems.append(f"languages.yml: no switch_phrases for {code}")
     problems += _check_ui(ui_doc, codes)
+    problems += _check_counts(ui_doc.get("counts") or {}, codes)
     problems += _check_schedule(schedule_doc)
     problems += _check_topics(data_dir / "faq", codes)
+    problems += _check_writing(data_dir, codes, languages_doc.get("punctuation") or {})
     return problems
+
+
+def _check_counts(counts: dict[str, Any], codes: list[str]) -> list[str]:
+    """Every unit in every language needs each CLDR plural form, with its number."""
+    problems: list[str] = []
+    for code in codes:
+        units = counts.get(code) or {}
+        for unit in sorted(COUNTED_UNITS):
+            forms = units.get(unit) or {}
+            for category in sorted(plural_categories(code)):
+                form = forms.get(category)
+                # Only "other" must show the number: Arabic says "يوم واحد" and "يومين" without one.
+                if not isinstance(form, str) or not form.strip() or (category == "other" and "{n}" not in form):
+                    problems.append(f"ui.yml: counts: {code}: {unit}: plural form '{category}' missing or without {{n}}")
+    return problems
+
+
+def _check_writing(data_dir: Path, codes: list[str], punctuation: dict[str, Any]) -> list[str]:
+    """Check digits and punctuation: one digit system per language, the script's own question mark."""
+    problems: list[str] = []
+    for where, code, text in _every_text(data_dir, codes):
+        for digits in foreign_digits(text, code):
+            problems.append(f"{where}: {code}: digits '{digits}' are not the language's own")
+        for ascii_mark, own in (punctuation.get(code) or {}).items():
+            if re.search(f"[{_RTL_LETTER}]\\s*{re.escape(ascii_mark)}", text):
+                problems.append(f"{where}: {code}: '{ascii_mark}' after {code} text; write '{own}'")
+    return problems
+
+
+def _every_text(data_dir: Path, codes: list[str]) -> list[tuple[str, str, str]]:
+    texts: list[tuple[str, str, str]] = []
+    ui_doc = _read_yaml(data_dir / "ui.yml")
+    for code in codes:
+        texts += [(f"ui.yml: {key}", code, str(text)) for key, text in (ui_doc.get(code) or {}).items()]
+    for path in sorted((data_dir / "faq").glob("*.yml")):
+        doc = _read_yaml(path)
+        for code in codes:
+            texts.append((f"faq/{path.name}: answer", code, str((doc.get("answers") or {}).get(code, ""))))
+            texts.append((f"faq/{path.name}: label", code, str((doc.get("labels") or {}).get(code, ""))))
+            for name, variant in (doc.get("variants") or {}).items():
+                answer = str((variant.get("answers") or {}).get(code, ""))
+                texts.append((f"faq/{path.name}: variant {name}", code, answer))
+    return texts
 
 
 def _check_ui(ui_doc: dict[str, Any], codes: list[str]) -> list[str]:
@@ -247,11 +344,43 @@ def _check_topics(faq_dir: Path, codes: list[str]) -> list[str]:
                 other = owner_of_example.setdefault(key, str(topic))
                 if other != topic:
                     problems.append(f"{where}: example '{example}' is also an example of '{other}'")
+        for name, variant in (doc.get("variants") or {}).items():
+            problems += _check_variant(f"{where}: variant '{name}'", variant, codes)
+            for examples in (variant.get("examples") or {}).values():
+                for example in examples:
+                    key = _normalise_example(str(example))
+                    other = owner_of_example.setdefault(key, f"{topic}/{name}")
+                    if other != f"{topic}/{name}":
+                        problems.append(f"{where}: example '{example}' is also an example of '{other}'")
+        for code, examples in (doc.get("romanised") or {}).items():
+            if code not in codes:
+                problems.append(f"{where}: romanised examples in unknown language '{code}'")
+            for example in examples or []:
+                key = _normalise_example(str(example))
+                other = owner_of_example.setdefault(key, str(topic))
+                if other != topic:
+                    problems.append(f"{where}: example '{example}' is also an example of '{other}'")
         unknown = set(doc.get("answers") or {}) - set(codes)
         if unknown:
             problems.append(f"{where}: answers in unknown languages {sorted(unknown)}")
     for missing in sorted(PRODUCT_TOPICS - seen):
         problems.append(f"faq/: no file for topic '{missing}'")
+    return problems
+
+
+def _check_variant(where: str, variant: dict[str, Any], codes: list[str]) -> list[str]:
+    problems: list[str] = []
+    for code in codes:
+        answer = (variant.get("answers") or {}).get(code)
+        if not isinstance(answer, str) or not answer.strip():
+            problems.append(f"{where}: missing or empty answer in '{code}'")
+        else:
+            problems += [f"{where}: {code}: {p}" for p in _placeholder_problems(answer, ANSWER_PLACEHOLDERS)]
+        examples = (variant.get("examples") or {}).get(code) or []
+        if len(examples) < MIN_VARIANT_EXAMPLES_PER_LANGUAGE:
+            problems.append(
+                f"{where}: {len(examples)} examples in '{code}', at least {MIN_VARIANT_EXAMPLES_PER_LANGUAGE} needed"
+            )
     return problems
 
 
@@ -301,9 +430,23 @@ def _build(data_dir: Path) -> Content:
             labels={code: str(text).strip() for code, text in doc["labels"].items()},
             examples={code: tuple(str(e) for e in ex) for code, ex in doc["examples"].items()},
             buttons=tuple(doc.get("buttons") or ()),
+            variants={
+                name: Variant(
+                    id=name,
+                    answers={code: str(text).strip() for code, text in spec["answers"].items()},
+                    examples={code: tuple(str(e) for e in ex) for code, ex in spec["examples"].items()},
+                )
+                for name, spec in (doc.get("variants") or {}).items()
+            },
+            romanised={code: tuple(str(e) for e in ex or ()) for code, ex in (doc.get("romanised") or {}).items()},
+            reviewed=_reviews(doc.get("reviewed")),
         )
     ui_doc = _read_yaml(data_dir / "ui.yml")
     ui = {code: {key: str(text).strip() for key, text in ui_doc[code].items()} for code in languages}
+    counts = {
+        code: {unit: {k: str(v) for k, v in forms.items()} for unit, forms in (ui_doc.get("counts") or {})[code].items()}
+        for code in languages
+    }
     return Content(
         default_language=str(languages_doc["default"]),
         languages=languages,
@@ -311,7 +454,67 @@ def _build(data_dir: Path) -> Content:
         topics=topics,
         ui=ui,
         schedules=load_schedules(data_dir),
+        counts=counts,
+        ui_reviewed=_reviews(ui_doc.get("reviewed")),
     )
+
+
+def _reviews(doc: Any) -> dict[str, Review]:
+    return {
+        code: Review(by=str(spec.get("by", "")), on=str(spec.get("on", "")), fingerprint=str(spec.get("fingerprint", "")))
+        for code, spec in (doc or {}).items()
+    }
+
+
+def fingerprint(text: str) -> str:
+    """Return a short digest of reviewed text, so a later edit shows the review no longer applies."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:12]
+
+
+def review_fingerprint(content: Content, topic: str, language: str) -> str:
+    """Return the fingerprint a review of one topic (or "ui") in one language confirms."""
+    if language not in content.languages:
+        raise KeyError(language)
+    if topic == "ui":
+        return fingerprint(_ui_texts(content, language))
+    return fingerprint(content.topics[topic].texts(language))
+
+
+def _ui_texts(content: Content, language: str) -> str:
+    return "\n".join(sorted(content.ui[language].values()))
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    """How much of one language a native speaker has confirmed, and what to have checked first."""
+
+    language: str
+    confirmed: tuple[str, ...]
+    changed_since_review: tuple[str, ...]
+    unconfirmed: tuple[str, ...]
+
+
+def review_state(content: Content) -> list[ReviewState]:
+    """Report, per language, which answers a native speaker confirmed; the rest in the order to check."""
+    order = [*REVIEW_FIRST, *sorted(set(content.topics) - set(REVIEW_FIRST))]
+    states = []
+    for code in content.languages:
+        confirmed: list[str] = []
+        changed: list[str] = []
+        unconfirmed: list[str] = []
+        parts: list[tuple[str, Review | None, str]] = [
+            ("interface (ui.yml)", content.ui_reviewed.get(code), _ui_texts(content, code))
+        ]
+        parts += [(t, content.topics[t].reviewed.get(code), content.topics[t].texts(code)) for t in order if t in content.topics]
+        for name, review, text in parts:
+            if review is None:
+                unconfirmed.append(name)
+            elif review.fingerprint == fingerprint(text):
+                confirmed.append(name)
+            else:
+                changed.append(name)
+        states.append(ReviewState(code, tuple(confirmed), tuple(changed), tuple(unconfirmed)))
+    return states
 
 
 def _build_schedules(doc: dict[str, Any]) -> dict[str, OfficeSchedule]:
@@ -331,3 +534,18 @@ def _build_schedules(doc: dict[str, Any]) -> dict[str, OfficeSchedule]:
         )
         for name, slots in doc["schedules"].items()
     }
+
+
+def render_review_state(content: Content, first: int = 5) -> str:
+    """Say per language how much a native speaker confirmed and what to have checked first."""
+    lines = ["native-speaker review (confirmed / changed since review / not yet confirmed):"]
+    for state in review_state(content):
+        total = len(state.confirmed) + len(state.changed_since_review) + len(state.unconfirmed)
+        pending = [*state.changed_since_review, *state.unconfirmed]
+        lines.append(
+            f"  {state.language}: {len(state.confirmed)}/{len(state.changed_since_review)}/{len(state.unconfirmed)} of {total};"
+            f" check first: {', '.join(pending[:first]) or '-'}"
+        )
+    lines.append("  confirm with `reviewed: {LANG: {by: NAME, on: DATE, fingerprint: F}}` in the topic's file;")
+    lines.append("  F per topic and language: `assistant content fingerprint TOPIC LANG` (ui.yml: TOPIC = ui)")
+    return "\n".join(lines)

@@ -21,6 +21,7 @@ PRODUCT_TOPICS: frozenset[str] = frozenset(
         "language_switch",
         "privacy",
         "bot_challenge",
+        "referral",
         "out_of_scope",
     }
 )
@@ -34,5 +35,21 @@ MENU_TOPICS: tuple[str, ...] = (
     "location",
     "courses",
     "labour_market",
+    "referral",
     "human_handover",
+)
+
+# The order in which a native speaker should review a language: what most people read first.
+REVIEW_FIRST: tuple[str, ...] = (
+    "office_hours",
+    "ukraine_support",
+    "referral",
+    "human_handover",
+    "appointment",
+    "location",
+    "costs_confidentiality",
+    "courses",
+    "greeting",
+    "help",
+    "out_of_scope",
 )

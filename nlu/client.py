@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import aiohttp
 
 from core.errors import NluUnavailable
+from nlu.intents import split_intent
 
 
 @dataclass(frozen=True)
 class TopicScore:
     topic: str
     confidence: float
+    # The topic's sub-case the model found most likely (e.g. "german" within courses), if any.
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,22 @@ class NluResult:
     @property
     def best(self) -> TopicScore:
         return self.ranking[0]
+
+
+def topic_ranking(intents: Iterable[tuple[str, float]]) -> tuple[TopicScore, ...]:
+    """Merge a topic's intents (the topic and its variants) into one score, best topic first.
+
+    A topic is as likely as all its intents together; its variant is the likeliest of them.
+    """
+    totals: dict[str, float] = {}
+    best: dict[str, tuple[float, str | None]] = {}
+    for name, confidence in intents:
+        topic, variant = split_intent(name)
+        totals[topic] = totals.get(topic, 0.0) + confidence
+        if confidence > best.get(topic, (-1.0, None))[0]:
+            best[topic] = (confidence, variant)
+    scores = (TopicScore(topic, total, best[topic][1]) for topic, total in totals.items())
+    return tuple(sorted(scores, key=lambda score: score.confidence, reverse=True))
 
 
 class RasaNluClient:
@@ -47,10 +67,8 @@ class RasaNluClient:
                 body = await response.json()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
             raise NluUnavailable(f"NLU server unreachable: {type(error).__name__}") from error
-        ranking = tuple(
-            TopicScore(str(item["name"]), float(item["confidence"]))
-            for item in body.get("intent_ranking") or []
-            if item.get("name")
+        ranking = topic_ranking(
+            (str(item["name"]), float(item["confidence"])) for item in body.get("intent_ranking") or [] if item.get("name")
         )
         if not ranking:
             raise NluUnavailable("NLU server returned no intent ranking")

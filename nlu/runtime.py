@@ -18,7 +18,7 @@ from core.settings import Settings
 from nlu.client import RasaNluClient
 from nlu.language import OTHER_LATIN_LANGUAGES, LanguageDetector, LinguaDetector
 from nlu.server import RasaServer
-from nlu.training import current_model, train
+from nlu.training import current_model, romanised_examples, train
 from nlu.understanding import MessageUnderstanding
 
 log = logging.getLogger(__name__)
@@ -37,10 +37,15 @@ def build_language_detector(content: Content) -> LanguageDetector:
     """Build the detector for the content's languages, taught the words used in its examples."""
     codes = list(content.languages)
     vocabulary: dict[str, list[str]] = {code: [] for code in codes}
+    romanised: dict[str, list[str]] = {}
     for topic in content.topics.values():
-        for code, examples in topic.examples.items():
-            vocabulary.setdefault(code, []).extend(examples)
-    return LanguageDetector(codes, LinguaDetector([*codes, *OTHER_LATIN_LANGUAGES]), vocabulary, shared_names(content))
+        for examples in (topic.examples, *(variant.examples for variant in topic.variants.values())):
+            for code, texts in examples.items():
+                vocabulary.setdefault(code, []).extend(texts)
+        for code, texts in romanised_examples(topic).items():
+            romanised.setdefault(code, []).extend(texts)
+    statistical = LinguaDetector([*codes, *OTHER_LATIN_LANGUAGES])
+    return LanguageDetector(codes, statistical, vocabulary, shared_names(content), romanised)
 
 
 def shared_names(content: Content) -> set[str]:

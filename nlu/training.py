@@ -9,23 +9,54 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from core.content import Content
+from collections.abc import Iterable, Mapping
+
+from core.content import Content, Topic
 from core.errors import ModelNotTrained
 from core.settings import Settings
+from nlu.intents import intent_name
 from nlu.normalise import normalise_for_nlu
+from nlu.romanise import romanisable, romanise
 
 # Bump when the way training data is generated changes, so cached models are retrained.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 MODEL_PREFIX = "nlu-"
 
 
 def training_examples(content: Content) -> dict[str, list[str]]:
-    """Return the normalised, de-duplicated training texts per topic, all languages together."""
+    """Return the normalised, de-duplicated training texts per intent, all languages together.
+
+    Each topic is one intent and each of its variants another. Besides the written examples, the
+    model learns every Ukrainian and Russian example once more in Latin letters, the way people
+    type without a Cyrillic keyboard ("koly vy pratsiuiete").
+    """
     examples: dict[str, list[str]] = {}
     for topic in content.topics.values():
-        texts = (normalise_for_nlu(text) for texts in topic.examples.values() for text in texts)
-        examples[topic.id] = sorted({text for text in texts if text})
+        examples[intent_name(topic.id)] = _normalised(_texts(topic.examples, topic.romanised))
+        for variant in topic.variants.values():
+            examples[intent_name(topic.id, variant.id)] = _normalised(_texts(variant.examples, {}))
     return examples
+
+
+def romanised_examples(topic: Topic) -> dict[str, list[str]]:
+    """Return a topic's examples in Latin letters per language: written ones and generated ones."""
+    found: dict[str, list[str]] = {code: list(texts) for code, texts in topic.romanised.items()}
+    examples = [topic.examples, *(variant.examples for variant in topic.variants.values())]
+    for by_language in examples:
+        for code, texts in by_language.items():
+            if romanisable(code):
+                found.setdefault(code, []).extend(romanise(text, code) for text in texts)
+    return found
+
+
+def _texts(examples: Mapping[str, Iterable[str]], romanised: Mapping[str, Iterable[str]]) -> list[str]:
+    texts = [text for by_language in (examples, romanised) for texts in by_language.values() for text in texts]
+    texts += [romanise(text, code) for code, written in examples.items() if romanisable(code) for text in written]
+    return texts
+
+
+def _normalised(texts: Iterable[str]) -> list[str]:
+    return sorted({normalised for normalised in map(normalise_for_nlu, texts) if normalised})
 
 
 def render_rasa_nlu(examples: dict[str, list[str]]) -> str:

@@ -26,6 +26,8 @@ class Understanding:
     confidence: float
     ranking: tuple[TopicScore, ...]
     sure: bool
+    # The topic's sub-case with its own answer (e.g. German courses), when the model found one.
+    variant: str | None = None
 
     @property
     def likely_topics(self) -> list[str]:
@@ -52,9 +54,11 @@ class MessageUnderstanding:
     async def classify(self, text: str, language: LanguageGuess) -> Understanding:
         """Classify `text` whose language is already detected (once per message); may raise NluUnavailable."""
         normalised = normalise_for_nlu(text)
-        if not normalised:
+        if not normalised or language.gibberish:
+            # Keyboard mashing is not a question: the classifier would still find a topic in it.
             return Understanding(language, OUT_OF_SCOPE, 0.0, (), False)
         result = await self._classifier.parse(normalised)
         best = result.best
         sure = best.confidence >= self._threshold
-        return Understanding(language, best.topic if sure else OUT_OF_SCOPE, best.confidence, result.ranking, sure)
+        topic = best.topic if sure else OUT_OF_SCOPE
+        return Understanding(language, topic, best.confidence, result.ranking, sure, best.variant if sure else None)

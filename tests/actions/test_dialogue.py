@@ -197,3 +197,21 @@ async def test_nobody_is_reached_who_cannot_be_until_they_write_again(assistant:
     assert not await reach.send(KEY, Reply("Hallo", "de")) and terminal.sent == []
     await dialogue.handle(text("hello"))
     assert await reach.send(KEY, Reply("Hallo", "de")) and len(terminal.sent) == 1
+
+
+async def test_gibberish_is_not_understood_and_twice_offers_a_person(assistant: Assistant) -> None:
+    dialogue = assistant.dialogue
+    first = await dialogue.handle(text("asdkj qwe zzz", hint="fa"))
+    assert first.language == "fa" and first.rtl and first.topic == "out_of_scope"
+    assert first.text == assistant.content.ui_text("not_understood", "fa")
+    second = await dialogue.handle(text("blub blub ???", hint="fa"))
+    assert second.language == "fa"
+    assert second.text == assistant.content.ui_text("handover_offer", "fa")
+    assert "topic:human_handover" in [b.payload for b in second.buttons]
+
+
+async def test_an_unsupported_language_keeps_the_conversations_language_and_layout(dialogue: Dialogue) -> None:
+    await dialogue.handle(text("مرحبا، متى تفتحون؟ hours"))
+    reply = await dialogue.handle(text("Bonjour, est-ce que le bureau est ouvert aujourd'hui ?"))
+    assert reply.language == "ar" and reply.rtl
+    assert "Deutsch" in reply.text and "Sprachen" in reply.text and "languages" in reply.text

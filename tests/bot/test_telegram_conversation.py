@@ -49,7 +49,7 @@ async def test_commands_answer_like_their_topics_in_the_persons_language(bot: Ru
     assert "language:uk" in payloads(language)
     assert privacy["text"].startswith(content.answer("privacy", "ar"))
     assert content.ui_text("privacy_telegram", "ar") in privacy["text"]
-    assert privacy["text"].endswith(content.ui_text("privacy_handover", "ar").format(days=30))
+    assert privacy["text"].endswith(content.ui_text("privacy_handover", "ar").format(days=content.count("days", 30, "ar")))
     assert content.ui_text("handover_meanwhile", "ar") in human["text"], "/human hands over to staff"
 
 

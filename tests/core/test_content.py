@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from core.content import check_content, load_content
+from core.content import check_content, fingerprint, load_content, review_state
 from core.settings import PROJECT_ROOT
 from core.topics import PRODUCT_TOPICS
 
@@ -70,3 +70,32 @@ def test_same_example_in_two_topics_is_reported(data_copy: Path) -> None:
     edit(data_copy / "faq" / "thanks.yml", lambda d: d["examples"]["en"].append("where is the office"))
     edit(data_copy / "faq" / "location.yml", lambda d: d["examples"]["en"].append("Where is the office"))
     assert any("is also an example of" in p for p in check_content(data_copy))
+
+
+def test_ascii_punctuation_after_arabic_is_reported(data_copy: Path) -> None:
+    edit(data_copy / "faq" / "location.yml", lambda d: d["answers"].update(ar="أين المكتب?"))
+    assert any("location.yml" in p and "'?'" in p for p in check_content(data_copy))
+
+
+def test_latin_digits_in_persian_are_reported_but_course_levels_are_not(data_copy: Path) -> None:
+    edit(data_copy / "faq" / "location.yml", lambda d: d["answers"].update(fa="سطح B1 از ساعت 10"))
+    problems = [p for p in check_content(data_copy) if "location.yml" in p]
+    assert problems == ["faq/location.yml: answer: fa: digits '10' are not the language's own"]
+
+
+def test_a_missing_plural_form_is_reported(data_copy: Path) -> None:
+    edit(data_copy / "ui.yml", lambda d: d["counts"]["uk"]["days"].pop("few"))
+    assert "ui.yml: counts: uk: days: plural form 'few' missing or without {n}" in check_content(data_copy)
+
+
+def test_review_state_lists_what_to_check_first_and_notices_later_edits(data_copy: Path) -> None:
+    states = {state.language: state for state in review_state(load_content(data_copy))}
+    assert all(not state.confirmed for state in states.values())
+    assert states["uk"].unconfirmed[:3] == ("interface (ui.yml)", "office_hours", "ukraine_support")
+    content = load_content(data_copy)
+    reviewed = fingerprint(content.topics["office_hours"].texts("uk"))
+    edit(data_copy / "faq" / "office_hours.yml", lambda d: d.update(reviewed={"uk": {"by": "O. K.", "on": "2027-01-15", "fingerprint": reviewed}}))
+    assert review_state(load_content(data_copy))[2].confirmed == ("office_hours",)
+    edit(data_copy / "faq" / "office_hours.yml", lambda d: d["labels"].update(uk="Години"))
+    state = review_state(load_content(data_copy))[2]
+    assert state.changed_since_review == ("office_hours",) and not state.confirmed

@@ -55,3 +55,34 @@ def test_no_letters_falls_back_to_context(detector: LanguageDetector) -> None:
     guess = detector.detect("👍 123 !!!", previous="ar")
     assert guess.supported and guess.language == "ar"
     assert detector.detect("👍").language is None
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("koly vy pratsiuiete?", "uk"),
+        ("kogda vy rabotaete", "ru"),
+        ("shu el dawam 3ndkon", "ar"),
+        ("saat kari shoma chie?", "fa"),
+    ],
+)
+def test_romanised_messages_are_recognised(detector: LanguageDetector, text: str, language: str) -> None:
+    guess = detector.detect(text)
+    assert guess.supported and guess.language == language and guess.romanised
+
+
+@pytest.mark.parametrize("text", ["calisma saatleriniz ne zaman", "tesekkur ederim", "is ariyorum"])
+def test_turkish_without_its_special_letters_is_turkish(detector: LanguageDetector, text: str) -> None:
+    guess = detector.detect(text)
+    assert guess.language == "tr" and not guess.romanised
+
+
+@pytest.mark.parametrize("text", ["asdkj qwe zzz", "blub blub ???", "qwertz", "jjjjj kkkk", "фывапролд", "ضصثقفغع"])
+def test_keyboard_mashing_is_gibberish_and_keeps_the_context(detector: LanguageDetector, text: str) -> None:
+    guess = detector.detect(text, previous="fa")
+    assert guess.gibberish and guess.language == "fa" and guess.confidence == 0.0
+
+
+@pytest.mark.parametrize("text", ["Fremdenfeindlichkeit", "GDPR", "Rattenfänger?", "hiii", "güle güle", "ok"])
+def test_rare_but_real_words_are_not_gibberish(detector: LanguageDetector, text: str) -> None:
+    assert not detector.detect(text).gibberish

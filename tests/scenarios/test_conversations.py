@@ -47,7 +47,16 @@ async def test_conversation(assistant: Assistant, scenario: dict[str, Any]) -> N
             assert reply.language == step["language"], where
         for fragment in step.get("contains", []):
             assert fragment in reply.text, where
+        for fragment in step.get("not_contains", []):
+            assert fragment not in reply.text, where
+        for topic in step.get("not_contains_any_answer", []):
+            # Gibberish must not be taken for small talk ("blub blub" answered "goodbye").
+            assert reply.topic != topic, where
+            assert reply.text != assistant.content.answer(topic, reply.language), where
         for topic in step.get("buttons", []):
             assert f"topic:{topic}" in [b.payload for b in reply.buttons], where
+        if "language_buttons" in step:
+            has_picker = any(b.payload.startswith("language:") for b in reply.buttons)
+            assert has_picker is step["language_buttons"], where
         if "rtl" in step:
             assert reply.rtl is step["rtl"], where

@@ -99,7 +99,7 @@ def strings(content: Content, retention_hours: int, input_chars: int) -> dict[st
                 "name": language.name,
                 "rtl": language.rtl,
                 "ui": {
-                    name: content.ui_text(key, code).replace("{hours}", str(retention_hours))
+                    name: content.ui_text(key, code).replace("{hours}", content.count("hours", retention_hours, code))
                     for name, key in WIDGET_STRINGS.items()
                 },
             }

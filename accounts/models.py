@@ -1,4 +1,4 @@
-"""Tables of accounts and their login sessions."""
+"""Tables of accounts, their login sessions and failed logins."""
 
 from __future__ import annotations
 
@@ -32,7 +32,10 @@ class Account(Base):
 
 
 class LoginSession(Base):
-    """A logged-in browser; only a hash of the cookie's token is stored."""
+    """A logged-in browser; only a hash of the cookie's token is stored.
+
+    It ends at `expires_at` (the absolute limit) or after a while without use (`last_seen_at`).
+    """
 
     __tablename__ = "login_sessions"
 
@@ -40,3 +43,16 @@ class LoginSession(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
     csrf_token: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[datetime]
+    created_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """One wrong password: for which (normalised) user name, from which address, when. Never the password."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(index=True)

@@ -5,40 +5,70 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
+import math
 import secrets
+import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache
 from html import escape
-from urllib.parse import quote
+from urllib.parse import quote, urljoin, urlsplit
 
 from aiohttp import web
 
-from accounts.service import AccountService, SessionInfo
+from accounts.service import SESSION_IDLE, SESSION_LIFETIME, AccountError, AccountService, SessionInfo
+from accounts.sockets import SessionSockets
+from core.addresses import Network, client_address
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long login sessions last, and which proxies may say who the client is."""
+
+    lifetime: timedelta = SESSION_LIFETIME
+    idle: timedelta = SESSION_IDLE
+    trusted_proxies: tuple[Network, ...] = ()
+
 
 ACCOUNTS = web.AppKey("accounts", AccountService)
+POLICY = web.AppKey("session_policy", SessionPolicy)
+SESSION_SOCKETS = web.AppKey("session_sockets", SessionSockets)
 CURRENT = web.RequestKey("current_session", SessionInfo)
 
 SESSION_COOKIE = "assistant_session"
 LOGIN_CSRF_COOKIE = "assistant_login_csrf"
 # Forms under these paths change staff or analyst data and must carry the session's CSRF token.
-CSRF_PROTECTED = ("/staff", "/analytics", "/logout")
+CSRF_PROTECTED = ("/staff", "/analytics", "/logout", "/account")
 HOME_OF_ROLE = {"staff": "/staff/", "analyst": "/analytics/"}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def install_accounts(app: web.Application, database_key: web.AppKey) -> None:  # type: ignore[type-arg]
-    """Add login, logout, the session middleware and the account service to `app`."""
+def install_accounts(
+    app: web.Application,
+    database_key: web.AppKey,  # type: ignore[type-arg]
+    policy: SessionPolicy = SessionPolicy(),
+) -> None:
+    """Add login, logout, changing one's password, the session middleware and the account service to `app`."""
 
     async def accounts(app: web.Application) -> AsyncIterator[None]:
-        app[ACCOUNTS] = AccountService(app[database_key])
+        app[ACCOUNTS] = AccountService(app[database_key], lifetime=policy.lifetime, idle=policy.idle)
         yield
 
+    app[POLICY] = policy
+    app[SESSION_SOCKETS] = SessionSockets()
     app.cleanup_ctx.append(accounts)
+    app.on_shutdown.append(_close_sockets)
     app.middlewares.append(session_middleware)
     app.router.add_get("/login", login_page)
     app.router.add_post("/login", login)
     app.router.add_post("/logout", logout)
+    app.router.add_get("/account/password", password_page)
+    app.router.add_post("/account/password", change_password)
 
 
 @web.middleware
@@ -51,7 +81,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if request.method not in ("GET", "HEAD", "OPTIONS") and request.path.startswith(CSRF_PROTECTED):
         sent = request.headers.get("X-CSRF-Token")
         if sent is None and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            sent = str((await request.post()).get("csrf_token", ""))
+            sent = str((await _posted(request)).get("csrf_token", ""))
         if info is None or not sent or not hmac.compare_digest(sent, info.csrf_token):
             raise web.HTTPForbidden(text="Missing or wrong CSRF token.")
     return await handler(request)
@@ -77,9 +107,15 @@ def same_origin(request: web.Request) -> bool:
     return origin is None or origin.split("://", 1)[-1] == request.host
 
 
+def address_of(request: web.Request) -> str:
+    """Return the client's address (the first untrusted hop behind the policy's trusted proxies)."""
+    policy = request.app.get(POLICY) or SessionPolicy()
+    return client_address(request.remote, request.headers.get("X-Forwarded-For"), policy.trusted_proxies)
+
+
 async def login_page(request: web.Request, message: str = "", status: int = 200) -> web.Response:
     csrf = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    target = _safe_next(request.query.get("next", ""))
+    target = safe_next(request.query.get("next", ""), request.host)
     body = _LOGIN_PAGE.format(
         csrf=escape(csrf), next=escape(target), message=f'<p role="alert" class="error">{escape(message)}</p>' if message else ""
     )
@@ -90,22 +126,30 @@ async def login_page(request: web.Request, message: str = "", status: int = 200)
 
 
 async def login(request: web.Request) -> web.StreamResponse:
-    form = await request.post()
+    form = await _posted(request)
     csrf = str(form.get("csrf_token", ""))
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not csrf or not cookie or not hmac.compare_digest(csrf, cookie):
         raise web.HTTPForbidden(text="Missing or wrong CSRF token.")
     service = request.app[ACCOUNTS]
-    address = request.remote or "unknown"
-    username = str(form.get("username", ""))
-    if not service.throttle.allowed(f"user:{username.strip().lower()}", f"address:{address}"):
-        return await login_page(request, "Zu viele Versuche. Bitte warten Sie 15 Minuten. / Too many attempts; please wait 15 minutes.", 429)
-    account = await service.authenticate(username, str(form.get("password", "")), address)
+    address = address_of(request)
+    username = form.get("username", "")[:200]
+    wait = await service.throttle.wait(username, address)
+    if wait > timedelta(0):
+        seconds = math.ceil(wait.total_seconds())
+        response = await login_page(
+            request,
+            f"Zu viele Versuche. Bitte in {seconds} Sekunden erneut versuchen. / "
+            f"Too many attempts; please try again in {seconds} seconds.",
+            429,
+        )
+        response.headers["Retry-After"] = str(seconds)
+        return response
+    account = await service.authenticate(username, form.get("password", "")[:1024], address)
     if account is None:
         return await login_page(request, "Name oder Passwort falsch. / Wrong name or password.", 401)
     token, _ = await service.start_session(account)
-    home = next((path for role, path in HOME_OF_ROLE.items() if account.has_role(role)), "/")
-    response = web.HTTPFound(_safe_next(str(form.get("next", ""))) or home)
+    response = web.HTTPFound(safe_next(form.get("next", ""), request.host) or _home(account.roles))
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Strict", secure=_secure(request), path="/")
     response.del_cookie(LOGIN_CSRF_COOKIE, path="/login")
     raise response
@@ -114,15 +158,81 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await request.app[ACCOUNTS].end_session(token)
+        ended = await request.app[ACCOUNTS].end_session(token)
+        await request.app[SESSION_SOCKETS].close([ended])
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
 
 
-def _safe_next(target: str) -> str:
-    # Only paths of this site: no scheme, no host, no protocol-relative "//evil".
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else ""
+async def password_page(request: web.Request, message: str = "", status: int = 200) -> web.Response:
+    """Show the form to change one's own password (any logged-in account)."""
+    info = current_session(request)
+    if info is None:
+        raise web.HTTPFound(f"/login?next={quote('/account/password', safe='')}")
+    notice = f'<p role="alert" class="error">{escape(message)}</p>' if message else ""
+    response = web.Response(
+        text=_PASSWORD_PAGE.format(csrf=escape(info.csrf_token), message=notice), content_type="text/html", status=status
+    )
+    _allow_own_style(response)
+    return response
+
+
+async def change_password(request: web.Request) -> web.StreamResponse:
+    """Change one's password; every other session of the account ends and its sockets close at once."""
+    info = current_session(request)
+    if info is None:
+        raise web.HTTPUnauthorized(text="Bitte melden Sie sich an.")
+    form = await _posted(request)
+    new = form.get("new_password", "")[:1024]
+    if new != form.get("repeat_password", "")[:1024]:
+        return await password_page(request, "Die neuen Passwörter stimmen nicht überein. / The new passwords differ.", 400)
+    try:
+        ended = await request.app[ACCOUNTS].change_password(
+            info.account.id, form.get("current_password", "")[:1024], new, keep=info.token_hash
+        )
+    except AccountError as error:
+        return await password_page(request, f"Nicht geändert / Not changed: {error}", 400)
+    closed = await request.app[SESSION_SOCKETS].close(ended, b"password changed")
+    log.info("password changed: %d other session(s) ended, %d socket(s) closed", len(ended), closed)
+    raise web.HTTPSeeOther(_home(info.account.roles))
+
+
+def safe_next(target: str, host: str = "") -> str:
+    """Return `target` if it is a path of this site as a browser will read it, else "".
+
+    Browsers drop tabs and newlines anywhere in a URL and read a backslash as a slash, so
+    "/<TAB>/evil.example" becomes "//evil.example": control characters go first, then only an
+    absolute path that stays on this host is accepted.
+    """
+    cleaned = "".join(ch for ch in target if unicodedata.category(ch) not in ("Cc", "Cf", "Zl", "Zp")).strip()
+    if not cleaned.startswith("/") or cleaned.startswith("//") or "\\" in cleaned:
+        return ""
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc:
+        return ""
+    base = f"http://{host or 'app.invalid'}/"
+    if urlsplit(urljoin(base, cleaned)).netloc != urlsplit(base).netloc:
+        return ""
+    return cleaned
+
+
+async def _posted(request: web.Request) -> dict[str, str]:
+    """Read a form's text fields; a malformed body is a 400, never a 500."""
+    try:
+        form = await request.post()
+    except (ValueError, LookupError, AssertionError) as error:
+        raise web.HTTPBadRequest(text="Das Formular ist fehlerhaft. / The form is malformed.") from error
+    return {str(key): value for key, value in form.items() if isinstance(value, str)}
+
+
+def _home(roles: str) -> str:
+    granted = roles.split(",")
+    return next((path for role, path in HOME_OF_ROLE.items() if role in granted), "/")
+
+
+async def _close_sockets(app: web.Application) -> None:
+    await app[SESSION_SOCKETS].close_all()
 
 
 def _secure(request: web.Request) -> bool:
@@ -163,3 +273,21 @@ button{{margin-top:1.5rem;width:100%;padding:.7rem;font-size:1rem;background:#0b
 <button type="submit">Anmelden / Log in</button>
 </form></main></body></html>
 """
+
+_PASSWORD_PAGE = (
+    _LOGIN_PAGE.split("<title>", 1)[0]
+    + "<title>Passwort ändern – Büro für Integrationsfragen</title>\n<style>"
+    + _LOGIN_PAGE.split("<style>", 1)[1].split("</style>", 1)[0]
+    + """</style></head>
+<body><main>
+<h1>Passwort ändern / Change password</h1>
+{message}
+<form method="post" action="/account/password">
+<input type="hidden" name="csrf_token" value="{csrf}">
+<label for="current">Aktuelles Passwort / Current password</label><input id="current" name="current_password" type="password" autocomplete="current-password" required>
+<label for="new">Neues Passwort (mind. 10 Zeichen) / New password (10+ characters)</label><input id="new" name="new_password" type="password" autocomplete="new-password" minlength="10" required>
+<label for="repeat">Neues Passwort wiederholen / Repeat it</label><input id="repeat" name="repeat_password" type="password" autocomplete="new-password" minlength="10" required>
+<button type="submit">Ändern / Change</button>
+</form></main></body></html>
+"""
+)

@@ -6,17 +6,19 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from datetime import timedelta
 from typing import Protocol
 
 from aiohttp import web
 
-from accounts.web import install_accounts
+from accounts.web import SessionPolicy, install_accounts
 from actions.conversations import ConversationStore, InMemoryConversationStore
 from bot.app import Assistant, running_assistant
 from bot.channels.telegram import TelegramChannel
 from bot.channels.web import WebChatChannel
 from bot.edge import install_edge
 from bot.keys import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE, SETTINGS
+from core.addresses import trusted_networks
 from core.channels import Channel
 from core.settings import Settings
 from monitoring.config import analysis_config
@@ -48,13 +50,22 @@ def create_app(
     app[AFTER_LISTENING] = []
     app.cleanup_ctx.append(_database)
     app.cleanup_ctx.append(_assistant)
-    install_accounts(app, DATABASE)
+    install_accounts(app, DATABASE, session_policy(settings))
     install_analytics(app, DATABASE, analysis_config(settings))
     for channel in channels:
         channel.install(app)
     # After the channels: the desk resumes sending to people once every channel can reach them.
     install_staff_inbox(app, ASSISTANT)
     return app
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    """Return how long logins last and which proxies are believed, from the settings."""
+    return SessionPolicy(
+        lifetime=timedelta(hours=settings.session_max_hours),
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        trusted_proxies=trusted_networks(settings.trusted_proxies),
+    )
 
 
 def default_channels(settings: Settings) -> list[WebChannel]:

@@ -43,6 +43,11 @@ class Settings:
     event_retention_days: int = 3650
     # Published statistics show counts below this as "<k" (k-anonymity of the analysts' figures).
     analytics_min_count: int = 5
+    # Proxies (addresses or networks) whose X-Forwarded-For is believed: who the client is, for throttles and limits.
+    trusted_proxies: tuple[str, ...] = ()
+    # A staff or analyst login ends after this long without use, and this long after it began in any case.
+    session_idle_minutes: float = 60.0
+    session_max_hours: float = 12.0
 
     @property
     def rasa_executable(self) -> Path:
@@ -95,6 +100,11 @@ class Settings:
             handover_retention_days=float(get("ASSISTANT_HANDOVER_RETENTION_DAYS", "30") or 30),
             event_retention_days=int(get("ASSISTANT_EVENT_RETENTION_DAYS", "3650") or 3650),
             analytics_min_count=int(get("ASSISTANT_ANALYTICS_MIN_COUNT", "5") or 5),
+            trusted_proxies=tuple(
+                proxy.strip() for proxy in (get("ASSISTANT_TRUSTED_PROXIES", "") or "").split(",") if proxy.strip()
+            ),
+            session_idle_minutes=float(get("ASSISTANT_SESSION_IDLE_MINUTES", "60") or 60),
+            session_max_hours=float(get("ASSISTANT_SESSION_MAX_HOURS", "12") or 12),
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -39,6 +40,9 @@ _CONVERSATION_PAGE = re.compile(r"/staff/c/(\d+)")
 def install_edge(app: web.Application) -> None:
     """Put the edge in front of every other middleware, so it sees every response and every error."""
     app.middlewares.insert(0, edge)
+    # Also as the very last step before headers go out: responses made outside the middlewares
+    # (a websocket's refusal, aiohttp's own answers) get them too, and nobody learns the server's versions.
+    app.on_response_prepare.append(_before_sending)
 
 
 @web.middleware
@@ -52,18 +56,37 @@ async def edge(request: web.Request, handler: Handler) -> web.StreamResponse:
     except (HandoverError, MediaUnavailable) as error:
         log.info("%s %s refused: %s", request.method, request.path, type(error).__name__)
         response = _refused(request, error)
+    except Exception as error:
+        # The exception's message may quote what someone wrote: log its type and where it happened.
+        where = "".join(traceback.format_tb(error.__traceback__))
+        log.error("%s %s failed: %s\n%s", request.method, request.path, type(error).__name__, where)
+        response = web.Response(
+            text="Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es gleich noch einmal.", status=500
+        )
     secure(response)
     return response
 
 
 def secure(response: web.StreamResponse) -> None:
     """Add the security headers a response does not set itself (not to an upgraded websocket: already sent)."""
-    if response.prepared:
-        return
+    if not response.prepared:
+        _add_headers(response)
+
+
+def _add_headers(response: web.StreamResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
         response.headers[name] = value
     response.headers.setdefault("Content-Security-Policy", DEFAULT_POLICY)
+    if response.status >= 400:
+        # An error is about this one request: never kept by a browser or a proxy.
+        response.headers["Cache-Control"] = DEFAULT_CACHING
     response.headers.setdefault("Cache-Control", DEFAULT_CACHING)
+
+
+async def _before_sending(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.pop("Server", None)
+    if response.status != 101:
+        _add_headers(response)
 
 
 def _refused(request: web.Request, error: HandoverError | MediaUnavailable) -> web.Response:

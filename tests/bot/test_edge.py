@@ -39,6 +39,9 @@ async def site() -> AsyncIterator[str]:
     app.router.add_post("/staff/c/{id}/reply", refusing(EmptyReply()))
     app.router.add_post("/staff/m/{id}/close", refusing(HandoverClosed()))
     app.router.add_get("/staff/media/{id}", refusing(MediaUnavailable("gone")))
+    app.router.add_get("/crash", refusing(OverflowError("Python int too large: Olena +49 170 1234567")))
+    app.router.add_get("/forbidden", refusing(web.HTTPForbidden(text="no")))
+    app.router.add_post("/bad", refusing(web.HTTPBadRequest(text="bad")))
     async with listening(app, "127.0.0.1", 0) as port:
         yield f"http://127.0.0.1:{port}"
 
@@ -68,3 +71,24 @@ async def test_domain_errors_become_their_status_with_words_staff_read(site: str
             assert response.headers["X-Frame-Options"] == "DENY"
         async with http.post(f"{site}/staff/m/9/close") as response:
             assert response.status == 409 and 'href="/staff/"' in await response.text()
+
+
+async def test_errors_get_the_security_headers_no_store_and_no_server_version(
+    site: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with aiohttp.ClientSession() as http:
+        for method, path, status in (
+            ("GET", "/crash", 500), ("GET", "/forbidden", 403), ("POST", "/bad", 400), ("GET", "/nothing", 404),
+            ("POST", "/page", 405), ("GET", "/page", 200),
+        ):
+            async with http.request(method, site + path, allow_redirects=False) as response:
+                assert response.status == status, path
+                for name, value in SECURITY_HEADERS.items():
+                    assert response.headers[name] == value, (path, name)
+                assert "Content-Security-Policy" in response.headers, path
+                assert response.headers["Cache-Control"] == "no-store", path
+                assert "Server" not in response.headers, (path, response.headers.get("Server"))
+                if status == 500:
+                    assert "Traceback" not in await response.text()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "OverflowError" in logged and "Olena" not in logged and "1234567" not in logged

@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
         add.add_argument("--languages", default="", help="comma-separated language codes, e.g. uk,ru")
         add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
         add.set_defaults(run=_run_account_add, role=role)
+        password = account_commands.add_parser(
+            "password", help=f"give a {role} account a new password; ends its logins and closes their inboxes"
+        )
+        password.add_argument("username")
+        password.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+        password.set_defaults(run=_run_account_password, role=role)
+        remove = account_commands.add_parser("remove", help=f"delete a {role} account; ends its logins at once")
+        remove.add_argument("username")
+        remove.set_defaults(run=_run_account_remove, role=role)
 
     content = commands.add_parser("content", help="work with the content under data/")
     content_commands = content.add_subparsers(required=True, metavar="action")
@@ -86,16 +95,52 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run_account_add(settings: Settings, args: argparse.Namespace) -> int:
+def _read_password(args: argparse.Namespace) -> str | None:
     import getpass
 
     if args.password_stdin or not sys.stdin.isatty():
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password (at least 10 characters): ")
-        if getpass.getpass("Repeat the password: ") != password:
-            print("assistant: the passwords differ", file=sys.stderr)
-            return 1
+        return sys.stdin.readline().rstrip("\n")
+    password = getpass.getpass("Password (at least 10 characters): ")
+    if getpass.getpass("Repeat the password: ") != password:
+        print("assistant: the passwords differ", file=sys.stderr)
+        return None
+    return password
+
+
+def _run_account_password(settings: Settings, args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    if password is None:
+        return 1
+    return asyncio.run(_change_account(settings, args.username, args.role, password))
+
+
+def _run_account_remove(settings: Settings, args: argparse.Namespace) -> int:
+    return asyncio.run(_change_account(settings, args.username, args.role, None))
+
+
+async def _change_account(settings: Settings, username: str, role: str, password: str | None) -> int:
+    """Set a new password (or remove the account with None); running apps close its inboxes within seconds."""
+    from accounts.models import Account
+    from accounts.service import AccountError, AccountService
+    from sqlalchemy import select
+    from storage.migrate import open_database
+
+    async with open_database(settings.database_url) as database:
+        async with database.sessions() as session:
+            account = await session.scalar(select(Account).where(Account.username == username.strip().lower()))
+        if account is None or not account.has_role(role):
+            raise AccountError(f"there is no {role} account {username.strip().lower()!r}")
+        service = AccountService(database)
+        ended = await (service.set_password(username, password) if password is not None else service.remove(username))
+    done = "new password for" if password is not None else "removed"
+    print(f"{done} {role} account {username.strip().lower()!r}; {len(ended)} login(s) ended")
+    return 0
+
+
+def _run_account_add(settings: Settings, args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    if password is None:
+        return 1
     languages = [code.strip() for code in args.languages.split(",") if code.strip()]
     return asyncio.run(_add_account(settings, args.username, password, args.role, args.name, languages))
 

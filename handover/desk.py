@@ -107,8 +107,9 @@ class HandoverDesk:
             self.events.publish(HandoverChange(closed.id, "closed"))
 
     async def erase_conversation(self, conversation: ConversationKey) -> int:
-        """Erase everything a person said with staff, and end a running handover; return how many."""
+        """Erase everything a person said with staff and what their channel keeps (the web chat's transcript)."""
         erased = await self._store.erase_conversation(conversation)
+        await self._channels.forget(conversation)
         for item in erased:
             self.events.publish(HandoverChange(item.id, "erased", item.staff_thread_id, item.staff_posts))
         return len(erased)
@@ -152,28 +153,38 @@ class HandoverDesk:
         self._outbox.kick(handover_id)
         return stored.message
 
-    async def close(self, handover_id: int, staff: StaffMember) -> bool:
-        """Close the handover and tell the person they are back with the assistant; False if it was closed."""
-        closed = await self._store.close(handover_id, ClosedBy.STAFF, staff.name, handback=True, now=self._clock())
+    async def close(self, handover_id: int, staff: StaffMember, force: bool = False) -> bool:
+        """Close the handover and tell the person they are back with the assistant; False if it was closed.
+
+        Only its holder closes it (or anyone while nobody holds it); a colleague's needs `force`, a recorded take-over.
+        """
+        closed = await self._store.close_held(handover_id, staff, force, self._clock())
         if closed is None:
             return False
         self.events.publish(HandoverChange(handover_id, "closed"))
         self._outbox.kick(handover_id)
         return True
 
-    async def erase(self, handover_id: int, staff: StaffMember) -> bool:
-        """Erase the person's handover data at once (all their handovers); hand a running one back first."""
+    async def erase(self, handover_id: int, staff: StaffMember, force: bool = False) -> bool:
+        """Erase the person's handover data at once (all their handovers); hand a running one back first.
+
+        A running handover held by a colleague is erased only with `force`, a recorded take-over.
+        """
         handover = await self._store.get(handover_id)
         if handover is None:
             return False
         if handover.active:
-            await self._store.close(handover_id, ClosedBy.STAFF, staff.name, handback=True, now=self._clock())
-            await self._outbox.send(handover_id)
+            if await self._store.close_held(handover_id, staff, force, self._clock()) is not None:
+                await self._outbox.send(handover_id)
         await self.erase_conversation(handover.conversation)
         return True
 
-    async def retry(self, message_id: int) -> int:
+    async def retry(self, message_id: int, staff: StaffMember | None = None, force: bool = False) -> int:
         """Send a message again whose delivery is unknown, because a colleague decided so; return its handover."""
+        if staff is not None:
+            owner = await self._store.handover_of_message(message_id)
+            if owner is not None:
+                await self._store.check_hold(owner, staff, force, self._clock())
         handover_id = await self._store.retry(message_id)
         if handover_id is None:
             raise NotResendable()

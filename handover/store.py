@@ -285,6 +285,28 @@ class HandoverStore:
             _close(session, row, by, actor, handback, now)
             return HandoverView.of(row)
 
+    async def close_held(self, handover_id: int, staff: StaffMember, force: bool, now: datetime) -> HandoverView | None:
+        """Close the handover for `staff`, who must hold it or take it over knowingly (`force`, recorded)."""
+        async with self._session() as session, session.begin():
+            row = await session.get(Handover, handover_id, with_for_update=True)
+            if row is None or row.status == HandoverStatus.CLOSED:
+                return None
+            _hold(session, row, staff, force, now)
+            _close(session, row, ClosedBy.STAFF, staff.name, True, now)
+            return HandoverView.of(row)
+
+    async def check_hold(self, handover_id: int, staff: StaffMember, force: bool, now: datetime) -> None:
+        """Refuse unless `staff` holds the open handover, nobody does, or they take it over knowingly (recorded)."""
+        async with self._session() as session, session.begin():
+            row = await session.get(Handover, handover_id, with_for_update=True)
+            if row is not None and row.status != HandoverStatus.CLOSED:
+                _hold(session, row, staff, force, now)
+
+    async def handover_of_message(self, message_id: int) -> int | None:
+        async with self._session() as session:
+            found = await session.scalar(select(HandoverMessage.handover_id).where(HandoverMessage.id == message_id))
+            return int(found) if found is not None else None
+
     async def close_for(
         self, key: ConversationKey, by: ClosedBy, handback: bool, now: datetime
     ) -> HandoverView | None:
@@ -471,6 +493,18 @@ async def _locked(session: AsyncSession, handover_id: int) -> Handover:
     if row is None or row.status == HandoverStatus.CLOSED:
         raise HandoverClosed()
     return row
+
+
+def _hold(session: AsyncSession, row: Handover, staff: StaffMember, force: bool, now: datetime) -> None:
+    # A colleague's conversation is acted on only after an explicit take-over, which the history shows.
+    if row.claimed_by in (None, staff.key):
+        return
+    if not force:
+        raise ClaimedByOther(row.claimed_by_name)
+    row.claimed_by, row.claimed_by_name = staff.key, staff.name
+    row.status = HandoverStatus.OPEN
+    row.last_activity_at = now
+    session.add(_event(row.id, "claimed", staff.name, now))
 
 
 def _close(session: AsyncSession, row: Handover, by: ClosedBy, actor: str | None, handback: bool, now: datetime) -> None:

@@ -8,15 +8,17 @@ import logging
 
 from aiohttp import WSCloseCode, web
 
-from accounts.web import ACCOUNTS, SESSION_COOKIE, same_origin
+from accounts.web import ACCOUNTS, SESSION_COOKIE, SESSION_SOCKETS, current_session, same_origin
 from handover.events import HandoverChange
 from staff.auth import staff_of
 from staff.inbox import STAFF_INBOX
 
 log = logging.getLogger(__name__)
 
-# How often an open socket checks that its login is still valid (logout, expiry).
-SESSION_CHECK = 60.0
+# How often an open socket checks that its login is still valid (expiry, or ended by another process).
+# A logout, password change or account removal in this process closes it at once (accounts.sockets),
+# and every change is sent only after the login was checked again, so an ended login hears nothing.
+SESSION_CHECK = 5.0
 
 
 async def live_socket(request: web.Request) -> web.StreamResponse:
@@ -30,18 +32,25 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     socket = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
     if not socket.can_prepare(request).ok:
         raise web.HTTPBadRequest(text="This address is the inbox's websocket.")
+    info = current_session(request)
+    assert info is not None  # staff_of let only a logged-in colleague through
     await socket.prepare(request)
     inbox.sockets.add(socket)
+    registry = request.app[SESSION_SOCKETS]
+    registry.add(info.token_hash, socket)
     token = request.cookies.get(SESSION_COOKIE, "")
-    with inbox.desk.events.watch() as changes:
-        pushing = asyncio.create_task(_push(request, socket, changes, token))
-        try:
-            async for _ in socket:
-                pass  # pages send nothing; this waits until the page goes away
-        finally:
-            pushing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await pushing
+    try:
+        with inbox.desk.events.watch() as changes:
+            pushing = asyncio.create_task(_push(request, socket, changes, token))
+            try:
+                async for _ in socket:
+                    pass  # pages send nothing; this waits until the page goes away
+            finally:
+                pushing.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await pushing
+    finally:
+        registry.remove(info.token_hash, socket)
     return socket
 
 
@@ -49,12 +58,17 @@ async def _push(
     request: web.Request, socket: web.WebSocketResponse, changes: asyncio.Queue[HandoverChange], token: str
 ) -> None:
     await socket.send_json({"type": "hello"})
+    accounts = request.app[ACCOUNTS]
     while not socket.closed:
         try:
             change = await asyncio.wait_for(changes.get(), SESSION_CHECK)
         except TimeoutError:
-            if await request.app[ACCOUNTS].session_for(token) is None:
-                await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"logged out")
+            change = None
+        # An open inbox counts as use of the login; an ended or expired login gets nothing more.
+        if await accounts.session_for(token, touch=change is None) is None:
+            await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"logged out")
+            return
+        if change is None:
             continue
         try:
             await socket.send_json({"type": "change", "handover": change.handover_id, "what": change.what})

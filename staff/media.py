@@ -8,6 +8,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from staff.auth import staff_of
+from staff.forms import path_id
 from staff.inbox import STAFF_INBOX
 
 # Shown in the page; anything else is offered as a download and never rendered by the browser.
@@ -24,7 +25,7 @@ async def attachment(request: web.Request) -> web.StreamResponse:
     if inbox is None:
         raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
     # An attachment that is gone (MediaUnavailable) is answered 404 by the app's edge.
-    media, name = await inbox.desk.media(int(request.match_info["id"]))
+    media, name = await inbox.desk.media(path_id(request))
     mime_type = (media.mime_type or "").split(";")[0].strip().lower()
     inline = mime_type in INLINE_TYPES
     response = web.Response(body=media.content, content_type=mime_type if inline else "application/octet-stream")

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from core.bidi import without_bidi_controls
 from core.channels import channel_label
 from core.content import Content
 from handover.labels import (
@@ -115,7 +116,7 @@ def _row(offer: Offer, content: Content, now: datetime) -> str:
     urgent = " urgent" if handover.waiting_since and now - handover.waiting_since > timedelta(hours=1) else ""
     return (
         f'<tr class="handover{urgent}" data-id="{handover.id}">'
-        f'<td><a href="/staff/c/{handover.id}">{h(person_name(handover))}</a> {"".join(badges)}</td>'
+        f'<td><a href="/staff/c/{handover.id}"><bdi>{h(person_name(handover))}</bdi></a> {"".join(badges)}</td>'
         f"<td>{h(language_label(content, handover.language))}</td>"
         f"<td>{h(_concern(handover, content))}</td>"
         f"<td>{h(channel_label(handover.conversation.channel))}</td>"
@@ -128,7 +129,7 @@ def _closed(closed: list[HandoverView], content: Content, now: datetime, retenti
         rows = '<p class="empty">Keine.</p>'
     else:
         items = "".join(
-            f'<li><a href="/staff/c/{item.id}">{h(person_name(item))}</a> · {h(language_label(content, item.language))}'
+            f'<li><a href="/staff/c/{item.id}"><bdi>{h(person_name(item))}</bdi></a> · {h(language_label(content, item.language))}'
             f" · {h(channel_label(item.conversation.channel))}"
             f" · abgeschlossen {h(_when(item.closed_at, now))}</li>"
             for item in closed
@@ -156,7 +157,7 @@ def summary(handover: HandoverView, staff: StaffMember, content: Content, now: d
     else:
         state = "wartet auf eine Kollegin oder einen Kollegen"
     wait = f"Die Person wartet seit {waited(handover.waiting_since, now)} auf Antwort." if handover.waiting_since else ""
-    return f"""<h1>{h(person_name(handover))}</h1>
+    return f"""<h1><bdi>{h(person_name(handover))}</bdi></h1>
 <dl>
 <dt>Sprache</dt><dd lang="{h(handover.language)}">{h(language_label(content, handover.language))}</dd>
 <dt>Kanal</dt><dd>{h(channel_label(handover.conversation.channel))}</dd>
@@ -176,13 +177,19 @@ def actions(handover: HandoverView, staff: StaffMember, csrf: str) -> str:
             buttons.append(_action(f"{base}/release", "Freigeben", csrf, "release"))
         else:
             buttons.append(_action(f"{base}/claim", "Trotzdem übernehmen", csrf, "claim", force=True))
+    # A colleague's conversation is closed or erased only by taking it over, which its history records.
+    other = handover.active and handover.claimed_by not in (None, staff.key)
+    holder = handover.claimed_by_name or "einer Kollegin oder einem Kollegen"
+    if handover.active:
         buttons.append(
-            _action(f"{base}/close", "Abschließen", csrf, "close",
-                    confirm="Gespräch abschließen? Die Person wird wieder vom Assistenten beantwortet.")
+            _action(f"{base}/close", "Übernehmen und abschließen" if other else "Abschließen", csrf, "close", force=other,
+                    confirm=(f"Das Gespräch ist bei {holder}. Übernehmen und abschließen?" if other else
+                             "Gespräch abschließen? Die Person wird wieder vom Assistenten beantwortet."))
         )
     buttons.append(
-        _action(f"{base}/erase", "Daten löschen", csrf, "erase",
-                confirm="Alle Nachrichten dieser Person an das Team sofort löschen? Das kann nicht rückgängig gemacht werden.")
+        _action(f"{base}/erase", "Übernehmen und Daten löschen" if other else "Daten löschen", csrf, "erase", force=other,
+                confirm=(f"Das Gespräch ist bei {holder}. " if other else "")
+                + "Alle Nachrichten dieser Person an das Team sofort löschen? Das kann nicht rückgängig gemacht werden.")
     )
     return "".join(buttons)
 
@@ -217,16 +224,16 @@ def _message(handover: HandoverView, message: MessageView, now: datetime, csrf: 
         return (
             f'<li class="msg staff" data-id="{message.id}" data-delivery="{h(message.delivery or "")}">'
             f'<div class="meta">{h(message.author_name or "Team")} · {h(when)} · <span class="delivery">{h(status)}</span>{retry}</div>'
-            f'<div class="text" dir="auto">{h(message.text or "")}</div></li>'
+            f'<div class="text" dir="auto">{h(without_bidi_controls(message.text or ""))}</div></li>'
         )
     return (
-        f'<li class="msg person" data-id="{message.id}"><div class="meta">{h(person_name(handover))} · {h(when)}</div>'
+        f'<li class="msg person" data-id="{message.id}"><div class="meta"><bdi>{h(person_name(handover))}</bdi> · {h(when)}</div>'
         f"{_content_of(message)}</li>"
     )
 
 
 def _content_of(message: MessageView) -> str:
-    text = f'<div class="text" dir="auto">{h(message.text)}</div>' if message.text else ""
+    text = f'<div class="text" dir="auto">{h(without_bidi_controls(message.text))}</div>' if message.text else ""
     if message.kind == "text":
         return text
     label = KINDS.get(message.kind, KINDS["other"])
@@ -239,7 +246,7 @@ def _content_of(message: MessageView) -> str:
         tag = PLAYABLE[message.kind]
         shown = f'<{tag} controls preload="none" src="{source}"></{tag}>'
     else:
-        name = message.media_name or "Datei"
+        name = without_bidi_controls(message.media_name or "") or "Datei"
         shown = f'<a class="file" href="{source}" download>{h(label)} öffnen: {h(name)}</a>'
     return f'<div class="attachment"><span class="kind">{h(label)}</span>{shown}</div>{text}'
 
@@ -263,7 +270,7 @@ def composer(handover: HandoverView, staff: StaffMember, content: Content, csrf:
     return f"""<form id="reply" method="post" action="/staff/c/{handover.id}/reply">
 <input type="hidden" name="csrf_token" value="{h(csrf)}">
 <input type="hidden" name="key" value="{h(secrets.token_urlsafe(16))}">
-<label for="reply-text">Antwort an {h(person_name(handover))} – am besten auf {h(language)}</label>
+<label for="reply-text">Antwort an <bdi>{h(person_name(handover))}</bdi> – am besten auf {h(language)}</label>
 <textarea id="reply-text" name="text" rows="3" required maxlength="8000" lang="{h(handover.language)}" dir="auto"
  placeholder="Nachricht schreiben … (Enter sendet, Umschalt+Enter für neue Zeile)"></textarea>
 <p class="hint">Die Person sieht Ihre Nachricht als „Team des Büros“, ohne Ihren Namen.</p>

@@ -11,6 +11,7 @@ from handover.desk import HandoverDesk
 from handover.labels import person_name
 from staff import pages
 from staff.auth import staff_of, wants_json
+from staff.forms import form_fields, path_id
 from staff.inbox import STAFF_INBOX, StaffInbox
 from staff.live import close_live_sockets, live_socket
 from staff.media import attachment
@@ -127,19 +128,25 @@ async def release(request: web.Request) -> web.StreamResponse:
 
 async def close(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    await _inbox(request).desk.close(_id(request), staff)
+    handover_id = _id(request)
+    form = await _form(request)
+    await _inbox(request).desk.close(handover_id, staff, force=form.get("force") == "1")
     return _done(request, "/staff/")
 
 
 async def erase(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    await _inbox(request).desk.erase(_id(request), staff)
+    handover_id = _id(request)
+    form = await _form(request)
+    await _inbox(request).desk.erase(handover_id, staff, force=form.get("force") == "1")
     return _done(request, "/staff/")
 
 
 async def retry(request: web.Request) -> web.StreamResponse:
-    staff_of(request)
-    handover_id = await _inbox(request).desk.retry(_id(request))
+    staff, _ = staff_of(request)
+    message_id = _id(request)
+    form = await _form(request)
+    handover_id = await _inbox(request).desk.retry(message_id, staff, force=form.get("force") == "1")
     return _done(request, f"/staff/c/{handover_id}")
 
 
@@ -151,14 +158,11 @@ def _inbox(request: web.Request) -> StaffInbox:
 
 
 def _id(request: web.Request) -> int:
-    return int(request.match_info["id"])
+    return path_id(request)
 
 
 async def _form(request: web.Request) -> dict[str, str]:
-    if request.content_type == "application/json":
-        data = await request.json()
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-    return {key: str(value) for key, value in (await request.post()).items() if isinstance(value, str)}
+    return await form_fields(request)
 
 
 def _done(request: web.Request, location: str, data: dict[str, Any] | None = None) -> web.StreamResponse:

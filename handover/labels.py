@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.bidi import without_bidi_controls
 from core.channels import MediaUnavailable
 from core.content import Content
 from handover.errors import ClaimedByOther, EmptyReply, HandoverClosed, HandoverError, NotResendable
@@ -42,7 +43,9 @@ def topic_label(content: Content, topic: str | None) -> str:
 
 
 def person_name(handover: HandoverView) -> str:
-    return handover.first_name or f"Person #{handover.id}"
+    """Name the person by the first name their channel gave (without bidi controls), or by the case's number."""
+    name = without_bidi_controls(handover.first_name or "").strip()
+    return name or f"Person #{handover.id}"
 
 
 def event_text(message: MessageView, handover: HandoverView) -> str:

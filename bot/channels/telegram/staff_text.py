@@ -6,6 +6,8 @@ import re
 
 from telegram import MessageEntity
 
+from core.bidi import without_bidi_controls
+
 # Telegram turns these into something to tap: links and e-mail addresses, @mentions, /commands.
 _SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(//)")
 _DOMAIN_DOT = re.compile(r"(?i)(?<=[a-z0-9-])\.(?=[a-z]{2,}[a-z0-9-]*)")
@@ -14,7 +16,8 @@ _MENTION = re.compile(r"@(?=\w)")
 
 
 def inert(text: str) -> str:
-    """Defang what Telegram would make tappable: "https[:]//example[.]com", "∕close", "＠name"."""
+    """Defang what Telegram would make tappable ("https[:]//example[.]com", "∕close", "＠name") and drop bidi controls."""
+    text = without_bidi_controls(text)
     text = _SCHEME.sub(r"\1[:]\2", text)
     text = _DOMAIN_DOT.sub("[.]", text)
     text = _COMMAND.sub(r"\1∕", text)

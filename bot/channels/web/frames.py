@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from core.bidi import without_bidi_controls
 from core.messages import Button, Reply
 from storage.web_chat import Author, TranscriptLine
 
@@ -88,14 +89,22 @@ def reply_frame(reply: Reply, author: Author = Author.ASSISTANT) -> Frame:
     return line_frame(TranscriptLine(author, reply.text, reply.language, reply.rtl, reply.buttons))
 
 
+def shown_text(line: TranscriptLine) -> str:
+    """Return a line's text as the chat shows it: people's and staff's words without bidi controls.
+
+    The assistant's own texts keep theirs: they isolate Latin names inside right-to-left text.
+    """
+    return line.text if line.author is Author.ASSISTANT else without_bidi_controls(line.text)
+
+
 def line_frame(line: TranscriptLine) -> Frame:
     """Build the frame that shows one transcript line as it arrives."""
     if line.author is Author.PERSON:
-        return {"type": "echo", "text": line.text}
+        return {"type": "echo", "text": shown_text(line)}
     return {
         "type": "reply",
         "from": line.author.value,
-        "text": line.text,
+        "text": shown_text(line),
         "buttons": buttons_of(line.buttons),
         "rtl": line.rtl,
         "language": line.language,
@@ -111,7 +120,7 @@ def history_frame(lines: Iterable[TranscriptLine], language: str, rtl: bool) -> 
         "messages": [
             {
                 "from": line.author.value,
-                "text": line.text,
+                "text": shown_text(line),
                 "buttons": buttons_of(line.buttons),
                 "rtl": line.rtl,
                 "language": line.language,

@@ -11,7 +11,7 @@ with the assistant") and fetches what they attached through `media`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.errors import AssistantError
 from core.messages import ConversationKey, Reply
@@ -63,6 +63,15 @@ class Channel(Outbound, Protocol):
         ...
 
 
+@runtime_checkable
+class Forgetting(Protocol):
+    """A channel that keeps people's words itself (e.g. the web chat's transcript) and erases them when asked."""
+
+    async def forget(self, conversation: ConversationKey) -> int:
+        """Erase what the channel keeps of `conversation` now; return how many items went."""
+        ...
+
+
 class Channels:
     """The running channels by name: where later replies go and where attachments come from."""
 
@@ -82,6 +91,13 @@ class Channels:
         if channel is None:
             raise UnknownChannel(f"no running channel {conversation.channel!r}")
         return await channel.send(conversation, reply)
+
+    async def forget(self, conversation: ConversationKey) -> int:
+        """Erase what the conversation's channel keeps of it (nothing, for channels that keep nothing)."""
+        channel = self._running.get(conversation.channel)
+        if isinstance(channel, Forgetting):
+            return await channel.forget(conversation)
+        return 0
 
     async def media(self, channel_name: str, reference: str) -> Media:
         """Fetch an attachment through the channel it came from."""

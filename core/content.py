@@ -63,6 +63,10 @@ UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "web_privacy": frozenset({"hours"}),
     "web_bad_frame": frozenset(),
     "web_error": frozenset(),
+    # Storage is slow: "one moment" after a few seconds, an apology after half a minute; one address floods.
+    "web_wait": frozenset(),
+    "web_storage_slow": frozenset(),
+    "web_busy": frozenset(),
     # Handing a conversation to staff and back, and erasing what was said with them.
     "handover_started_open": frozenset(),
     "handover_started_closed": frozenset({"next"}),

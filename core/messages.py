@@ -77,3 +77,5 @@ class Reply:
     buttons: tuple[Button, ...] = field(default_factory=tuple)
     topic: str | None = None
     rtl: bool = False
+    # Set on a reply sent later (a staff reply): the same key delivered twice reaches the person once.
+    delivery_key: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from core.channels import Outbound, UnknownChannel
@@ -112,6 +113,8 @@ class Outbox:
         return False
 
     def _reply(self, outgoing: Outgoing) -> Reply:
+        # The message's id names this delivery: sent again ("Erneut senden"), it reaches the person once.
+        key = f"handover-message:{outgoing.message_id}"
         if outgoing.kind == HANDBACK:
-            return handback(self._content, outgoing.language, self._clock())
-        return staff_reply(outgoing.text or "", outgoing.language)
+            return replace(handback(self._content, outgoing.language, self._clock()), delivery_key=key)
+        return replace(staff_reply(outgoing.text or "", outgoing.language), delivery_key=key)

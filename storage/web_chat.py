@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, delete, select, update
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utc_now
@@ -53,6 +54,10 @@ class WebChatLine(Base):
     rtl: Mapped[bool] = mapped_column(Boolean, default=False)
     # JSON list of [label, payload] pairs.
     buttons: Mapped[str] = mapped_column(Text, default="[]")
+    # A line delivered from elsewhere (a staff reply) carries its sender's key, so delivering it again adds nothing.
+    delivery_key: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("ux_web_chat_lines_delivery", "session_id", "delivery_key", unique=True),)
 
 
 @dataclass(frozen=True)
@@ -93,39 +98,56 @@ class Transcripts:
             chat = await session.get(WebChatSession, session_id)
             return chat is not None and chat.last_active_at >= self._cutoff()
 
-    async def append(self, session_id: str, line: TranscriptLine) -> None:
-        """Add a line, start the session if new, and count it as the session's latest activity."""
+    async def append(self, session_id: str, line: TranscriptLine, delivery_key: str | None = None) -> bool:
+        """Add a line, start the session if new, and count it as the session's latest activity.
+
+        Return False, adding nothing, when a line with the same `delivery_key` is already there.
+        """
         now = self._clock()
+        try:
+            async with self._database.sessions() as session, session.begin():
+                await session.execute(
+                    insert_unless_present(
+                        WebChatSession, self._database.engine.dialect, id=session_id, started_at=now, last_active_at=now
+                    )
+                )
+                await session.execute(
+                    update(WebChatSession).where(WebChatSession.id == session_id).values(last_active_at=now)
+                )
+                session.add(
+                    WebChatLine(
+                        session_id=session_id,
+                        at=now,
+                        author=line.author.value,
+                        text=line.text,
+                        language=line.language,
+                        rtl=line.rtl,
+                        buttons=json.dumps([[b.label, b.payload] for b in line.buttons], ensure_ascii=False),
+                        delivery_key=delivery_key,
+                    )
+                )
+                await session.flush()
+                newest = (
+                    select(WebChatLine.id)
+                    .where(WebChatLine.session_id == session_id)
+                    .order_by(WebChatLine.id.desc())
+                    .limit(KEEP_LINES)
+                )
+                await session.execute(
+                    delete(WebChatLine).where(WebChatLine.session_id == session_id, WebChatLine.id.not_in(newest))
+                )
+        except IntegrityError:
+            if delivery_key is None:
+                raise
+            return False  # delivered before (e.g. just before a crash): once is enough
+        return True
+
+    async def forget(self, session_id: str) -> int:
+        """Erase a chat's transcript and session now (the person asked for it); return how many lines went."""
         async with self._database.sessions() as session, session.begin():
-            await session.execute(
-                insert_unless_present(
-                    WebChatSession, self._database.engine.dialect, id=session_id, started_at=now, last_active_at=now
-                )
-            )
-            await session.execute(
-                update(WebChatSession).where(WebChatSession.id == session_id).values(last_active_at=now)
-            )
-            session.add(
-                WebChatLine(
-                    session_id=session_id,
-                    at=now,
-                    author=line.author.value,
-                    text=line.text,
-                    language=line.language,
-                    rtl=line.rtl,
-                    buttons=json.dumps([[b.label, b.payload] for b in line.buttons], ensure_ascii=False),
-                )
-            )
-            await session.flush()
-            newest = (
-                select(WebChatLine.id)
-                .where(WebChatLine.session_id == session_id)
-                .order_by(WebChatLine.id.desc())
-                .limit(KEEP_LINES)
-            )
-            await session.execute(
-                delete(WebChatLine).where(WebChatLine.session_id == session_id, WebChatLine.id.not_in(newest))
-            )
+            result = await session.execute(delete(WebChatLine).where(WebChatLine.session_id == session_id))
+            await session.execute(delete(WebChatSession).where(WebChatSession.id == session_id))
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def forget_inactive(self) -> int:
         """Delete every session (and its text) whose last activity is older than the retention."""

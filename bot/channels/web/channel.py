@@ -10,6 +10,7 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.channels.web.keeper import TranscriptKeeper
 from bot.channels.web.live import OpenChats, WebChatOutbound
 from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
@@ -34,6 +35,7 @@ class WebChatChannel:
         self._limits = limits
         self._retention = timedelta(hours=settings.web_chat_retention_hours)
         self._outbound: WebChatOutbound | None = None
+        self._transcripts: Transcripts | None = None
 
     def install(self, app: web.Application) -> None:
         """Add the chat's routes, its start-up and clean-up, and closing its websockets on shutdown."""
@@ -49,18 +51,21 @@ class WebChatChannel:
         assistant = app[ASSISTANT]
         transcripts = Transcripts(app[DATABASE], self._retention, assistant.clock)
         chats = OpenChats()
+        keeper = TranscriptKeeper(transcripts)
         limits = self._limits
         app[WEB_CHAT] = WebChatRuntime(
             dialogue=assistant.dialogue,
             content=assistant.content,
             transcripts=transcripts,
+            keeper=keeper,
             chats=chats,
             pace=FloodGuard(limits.frames_per_window, limits.window_seconds, limits.hang_up_after),
             limits=limits,
             origins=frozenset(self._settings.web_chat_origins),
             retention_seconds=int(self._retention.total_seconds()),
         )
-        self._outbound = WebChatOutbound(transcripts, chats)
+        self._outbound = WebChatOutbound(transcripts, chats, keeper)
+        self._transcripts = transcripts
         assistant.channels.register(self)
         forgetting = asyncio.create_task(self._forget_old_chats(transcripts))
         try:
@@ -70,12 +75,20 @@ class WebChatChannel:
             await asyncio.gather(forgetting, return_exceptions=True)
             assistant.channels.unregister(self)
             self._outbound = None
+            self._transcripts = None
+            await keeper.close()
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
         """Add a reply written later (by staff) to the chat and show it in its open tabs."""
         if self._outbound is None:
             raise UnknownChannel("the web chat is not running")
         return await self._outbound.send(conversation, reply)
+
+    async def forget(self, conversation: ConversationKey) -> int:
+        """Erase the chat's transcript now (the person's data was erased); return how many lines went."""
+        if self._transcripts is None:
+            raise UnknownChannel("the web chat is not running")
+        return await self._transcripts.forget(conversation.conversation_id)
 
     async def media(self, reference: str) -> Media:
         """The web chat takes no attachments, so it has none to hand out."""

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
+from collections.abc import Awaitable
 
 from aiohttp import WSCloseCode, WSMsgType
-from sqlalchemy.exc import SQLAlchemyError
-
 from bot.channels.web.frames import (
     BadFrame,
     FrameProblem,
@@ -27,6 +27,9 @@ from core.messages import Button, ConversationKey, Message, MessageKind, Reply
 from storage.web_chat import Author, TranscriptLine
 
 log = logging.getLogger(__name__)
+
+# How long an answer waits for its transcript line before going out anyway (seconds).
+KEEP_PATIENCE = 0.25
 
 # The interface string that explains each refused frame.
 PROBLEM_TEXTS = {
@@ -65,7 +68,7 @@ class ChatConversation:
             chats.remove(self._connection)
 
     async def _show_history(self) -> None:
-        lines = await self._runtime.transcripts.history(self._session)
+        lines = await self._runtime.keeper.history(self._session)
         said = [line for line in lines if line.author is not Author.PERSON and line.language]
         if said:
             self._remember(said[-1].buttons)
@@ -115,7 +118,7 @@ class ChatConversation:
             )
         if shown and shown.strip():
             await self._keep(TranscriptLine(Author.PERSON, shown), show_in_other_tabs=True)
-        reply: Reply | None = await self._runtime.dialogue.handle(message)
+        reply: Reply | None = await self._patiently(self._runtime.dialogue.handle(message))
         if reply is None:
             # Staff answer this conversation now; their words arrive through WebChatOutbound.
             return
@@ -124,12 +127,27 @@ class ChatConversation:
         await self._keep(line, show_in_other_tabs=False)
         await self._runtime.chats.push(self._session, reply_frame(reply))
 
+    async def _patiently(self, answering: Awaitable[Reply | None]) -> Reply | None:
+        """Wait for the answer; say "one moment" when it is slow, and sorry when it is very slow (storage)."""
+        limits = self._runtime.limits
+        task = asyncio.ensure_future(answering)
+        told = 0.0
+        for after, ui_key in ((limits.wait_notice_after, "web_wait"), (limits.apology_after, "web_storage_slow")):
+            try:
+                return await asyncio.wait_for(asyncio.shield(task), max(0.0, after - told))
+            except TimeoutError:
+                told = after
+                await self._tell("wait" if ui_key == "web_wait" else "slow", ui_key)
+            except BaseException:
+                task.cancel()
+                raise
+        return await task
+
     async def _keep(self, line: TranscriptLine, show_in_other_tabs: bool) -> None:
-        try:
-            await self._runtime.transcripts.append(self._session, line)
-        except SQLAlchemyError as error:
-            # The transcript only serves reloads; the answer matters more.
-            log.warning("web chat line not kept: %s", type(error).__name__)
+        # Written in order and retried until stored; the answer waits for that only a moment (storage is
+        # usually that quick, and then a reload right after the answer shows it).
+        stored = self._runtime.keeper.keep(self._session, line)
+        await asyncio.wait({stored}, timeout=KEEP_PATIENCE)
         if show_in_other_tabs:
             await self._runtime.chats.push(self._session, line_frame(line), skip=self._connection)
 

@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from bot.channels.web.frames import line_frame
+from bot.channels.web.keeper import TranscriptKeeper
 from core.messages import ConversationKey, Reply
 from storage.web_chat import Author, TranscriptLine, Transcripts
 
@@ -78,18 +79,24 @@ class OpenChats:
 class WebChatOutbound:
     """Reach a web chat later: keep the reply in the transcript and show it in the chat's open tabs."""
 
-    def __init__(self, transcripts: Transcripts, chats: OpenChats) -> None:
+    def __init__(self, transcripts: Transcripts, chats: OpenChats, keeper: TranscriptKeeper) -> None:
         self._transcripts = transcripts
         self._chats = chats
+        self._keeper = keeper
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
-        """Add `reply` to the chat; False when the chat's transcript is gone (the person cannot see it)."""
+        """Add `reply` to the chat; False when the chat's transcript is gone (the person cannot see it).
+
+        A reply with a delivery key that is in the transcript already (sent once before a crash, then
+        sent again) is not added or shown a second time.
+        """
         session_id = conversation.conversation_id
-        if not await self._transcripts.is_active(session_id):
+        if not self._keeper.waiting(session_id) and not await self._transcripts.is_active(session_id):
             return False
         line = TranscriptLine(author_of(reply), reply.text, reply.language, reply.rtl, reply.buttons)
-        await self._transcripts.append(session_id, line)
-        await self._chats.push(session_id, line_frame(line))
+        # In line with what the chat keeps meanwhile, and retried while storage is slow.
+        if await self._keeper.keep(session_id, line, reply.delivery_key):
+            await self._chats.push(session_id, line_frame(line))
         return True
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from actions.dialogue import Dialogue
+from bot.channels.web.keeper import TranscriptKeeper
 from bot.channels.web.live import OpenChats
 from core.flood import FloodGuard
 from core.content import Content
@@ -29,6 +30,9 @@ class WebChatLimits:
     # Open websockets: per chat (tabs of one browser) and in all.
     sockets_per_chat: int = 8
     sockets_in_all: int = 2000
+    # When an answer takes long (storage slow or locked): "one moment" after this, an apology after that.
+    wait_notice_after: float = 3.0
+    apology_after: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class WebChatRuntime:
     dialogue: Dialogue
     content: Content
     transcripts: Transcripts
+    # Writes the transcript in order, retrying; nothing waits for it and no line is dropped.
+    keeper: TranscriptKeeper
     chats: OpenChats
     pace: FloodGuard
     limits: WebChatLimits

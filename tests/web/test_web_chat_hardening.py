@@ -1,0 +1,157 @@
+"""The web chat on a bad day: storage locked, a reply sent again after a crash, erasure, bidi controls."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.channels.web import WebChatLimits
+from bot.channels.web.runtime import WEB_CHAT
+from core.settings import Settings
+from handover.models import Delivery, HandoverMessage
+from handover.views import StaffMember
+from nlu.runtime import RunningNlu
+from storage.web_chat import WebChatLine, WebChatSession
+from tests.fakes.nlu import FakeNlu
+from tests.web.conftest import RunningChat, chat_settings, next_frame, running_chat, session_of, visitor
+from tests.web.test_web_chat_socket import greeted, opened, say
+
+ANNA = StaffMember("account:1", "Anna")
+CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+async def lines_of(chat: RunningChat, session_id: str) -> list[str]:
+    async with chat.database.sessions() as session:
+        rows = await session.scalars(select(WebChatLine.text).where(WebChatLine.session_id == session_id).order_by(WebChatLine.id))
+        return list(rows)
+
+
+async def test_bidi_controls_reorder_nothing_in_the_chat(chat: RunningChat) -> None:
+    async with visitor() as client:
+        async with opened(chat, client, "?lang=en") as socket, opened(chat, client) as other:
+            await greeted(socket)
+            await greeted(other)
+            await say(socket, "invoice \u202egpj.exe\u202c please \u2067x\u2069")
+            echo = await next_frame(other)
+            assert echo["type"] == "echo" and echo["text"] == "invoice gpj.exe please x"
+        async with opened(chat, client) as socket:
+            history = await next_frame(socket)
+    assert not any(control in message["text"] for message in history["messages"] if message["from"] != "assistant" for control in CONTROLS)
+    # Stored as written: only what is shown loses the controls.
+    assert any("\u202e" in text for text in await lines_of(chat, session_of(client)))
+
+
+async def test_erasing_the_handover_erases_the_web_transcript_too(chat: RunningChat) -> None:
+    desk = chat.assistant.handovers
+    async with visitor() as client:
+        async with opened(chat, client, "?lang=en") as socket:
+            await greeted(socket)
+            await say(socket, "I want to talk to a person")
+            await socket.send_str(json.dumps({"type": "message", "text": "My name is Olena, phone 0170 5550123"}))
+            while not (handover := await desk.active()):
+                await asyncio.sleep(0.05)
+            await desk.claim(handover[0].id, ANNA)
+            assert await desk.erase(handover[0].id, ANNA)
+        session_id = session_of(client)
+    assert await lines_of(chat, session_id) == []
+    async with chat.database.sessions() as session:
+        assert await session.get(WebChatSession, session_id) is None
+
+
+async def test_a_reply_sent_again_after_a_crash_reaches_the_chat_once(
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
+) -> None:
+    settings = chat_settings(base_settings, tmp_path)
+    async with visitor() as client:
+        async with running_chat(settings, fake_understanding) as chat:
+            desk = chat.assistant.handovers
+            async with opened(chat, client, "?lang=en") as socket:
+                await greeted(socket)
+                await say(socket, "I want to talk to a person")
+                (handover,) = await desk.active()
+                await desk.claim(handover.id, ANNA)
+                sent = await desk.reply(handover.id, ANNA, "Hello from Anna", "r1")
+                assert (await next_frame(socket))["text"] == "Hello from Anna"
+            await desk.settled()
+            # The process died after the reply reached the chat, before noting it as sent.
+            async with chat.database.sessions() as session, session.begin():
+                await session.execute(update(HandoverMessage).where(HandoverMessage.id == sent.id).values(delivery=Delivery.SENDING))
+        async with running_chat(settings, fake_understanding) as chat:
+            desk = chat.assistant.handovers
+            [message] = [m for m in await desk.messages(handover.id) if m.id == sent.id]
+            assert message.delivery is Delivery.UNKNOWN  # after the restart: staff decide
+            await desk.retry(sent.id, ANNA)  # "Erneut senden"
+            await desk.settled()
+            [message] = [m for m in await desk.messages(handover.id) if m.id == sent.id]
+            assert message.delivery is Delivery.SENT
+            assert (await lines_of(chat, session_of(client))).count("Hello from Anna") == 1
+
+
+def lock_sqlite(path: Path, seconds: float) -> None:
+    """Hold SQLite's write lock from another connection (another process would do the same)."""
+    connection = sqlite3.connect(path, timeout=1)
+    try:
+        connection.execute("BEGIN EXCLUSIVE")
+        time.sleep(seconds)
+        connection.rollback()
+    finally:
+        connection.close()
+
+
+async def test_a_locked_database_delays_no_answer_and_loses_no_line(
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = chat_settings(base_settings, tmp_path)
+    async with running_chat(settings, fake_understanding) as chat, visitor() as client:
+        async with opened(chat, client, "?lang=en") as socket:
+            await greeted(socket)
+            await say(socket, "hello there")
+            locking = asyncio.create_task(asyncio.to_thread(lock_sqlite, tmp_path / "chat.db", 4.0))
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            for text in ("opening hours?", "where is the office?"):
+                reply = await say(socket, text)
+                assert reply["type"] == "reply"
+            assert time.monotonic() - started < 2.0, "answers do not wait for the locked transcript"
+            await locking
+            await chat.app[WEB_CHAT].keeper.settled()
+        lines = await lines_of(chat, session_of(client))
+    assert [line for line in lines if line in ("hello there", "opening hours?", "where is the office?")] == [
+        "hello there", "opening hours?", "where is the office?"
+    ]
+    assert len(lines) == 6
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_slow_answer_says_one_moment_then_sorry(
+    base_settings: Settings, fake_understanding: RunningNlu, web_nlu: tuple[FakeNlu, str], tmp_path: Path
+) -> None:
+    nlu, _ = web_nlu
+    limits = WebChatLimits(wait_notice_after=0.3, apology_after=1.0)
+    async with running_chat(chat_settings(base_settings, tmp_path), fake_understanding, limits) as chat, visitor() as client:
+        async with opened(chat, client, "?lang=de") as socket:
+            await greeted(socket)
+            nlu.delay = 1.5
+            try:
+                await socket.send_str(json.dumps({"type": "message", "text": "öffnungszeiten?"}))
+                started = time.monotonic()
+                wait = await next_frame(socket)
+                assert wait["type"] == "error" and wait["code"] == "wait" and 0.2 < time.monotonic() - started < 0.9
+                assert wait["text"] == chat.assistant.content.ui_text("web_wait", "de")
+                sorry = await next_frame(socket)
+                assert sorry["code"] == "slow" and 0.9 < time.monotonic() - started < 1.5
+                answer = await next_frame(socket)
+                assert answer["type"] == "reply"
+            finally:
+                nlu.delay = 0.0
+
+
+
+

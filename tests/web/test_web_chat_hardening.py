@@ -9,6 +9,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy import select, update
 
@@ -155,3 +156,72 @@ async def test_a_slow_answer_says_one_moment_then_sorry(
 
 
 
+
+
+FLOODER, VISITOR = {"X-Forwarded-For": "203.0.113.66"}, {"X-Forwarded-For": "198.51.100.7"}
+
+
+async def test_one_address_cannot_take_every_socket(
+    base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
+) -> None:
+    settings = chat_settings(base_settings, tmp_path, trusted_proxies=("127.0.0.1",))
+    limits = WebChatLimits(sockets_per_address=5)
+    async with running_chat(settings, fake_understanding, limits) as chat:
+        sockets = []
+        async with visitor() as flooder:
+            for _ in range(5):
+                sockets.append(await flooder.ws_connect(f"{chat.url}/chat/ws", headers=FLOODER))
+            async with flooder.get(f"{chat.url}/chat/ws", headers={**FLOODER, "Connection": "Upgrade", "Upgrade": "websocket",
+                                   "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}) as refused:
+                assert refused.status == 429 and refused.headers["Retry-After"]
+            # Spoofing the header does not help: only the trusted proxy (127.0.0.1 here) is believed.
+            async with visitor() as other, opened(chat, other, headers=VISITOR) as socket:
+                await greeted(socket)
+                assert (await say(socket, "opening hours?"))["type"] == "reply"
+            for socket in sockets:
+                await socket.close()
+
+
+async def test_a_flood_from_one_address_does_not_slow_another_visitor(
+    base_settings: Settings, fake_understanding: RunningNlu, web_nlu: tuple[FakeNlu, str], tmp_path: Path
+) -> None:
+    nlu, _ = web_nlu
+    settings = chat_settings(base_settings, tmp_path, trusted_proxies=("127.0.0.1",))
+    limits = WebChatLimits(answering_at_once=2, waiting_per_address=4, messages_per_address=40)
+    async with running_chat(settings, fake_understanding, limits) as chat:
+        nlu.delay = 0.05  # every understanding costs the NLU server some time
+        try:
+            # Cookie-less, like a script: every socket is a new chat.
+            async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as flood_client, visitor() as person:
+                flood_sockets = [await flood_client.ws_connect(f"{chat.url}/chat/ws", headers=FLOODER) for _ in range(12)]
+                async with opened(chat, person, "?lang=en", headers=VISITOR) as socket:
+                    await greeted(socket)
+
+                    async def flood(ws: object) -> None:
+                        for index in range(8):
+                            await ws.send_str(json.dumps({"type": "message", "text": f"spam {index}"}))  # type: ignore[attr-defined]
+
+                    flooding = [asyncio.create_task(flood(ws)) for ws in flood_sockets]
+                    await asyncio.sleep(0.05)
+                    times, frames = [], []
+                    for text in ("opening hours?", "where is the office?", "opening hours?"):
+                        started = time.monotonic()
+                        frame = await say(socket, text)
+                        times.append(time.monotonic() - started)
+                        frames.append(frame)
+                    await asyncio.gather(*flooding)
+                busy = 0
+                for ws in flood_sockets:
+                    while True:
+                        try:
+                            frame = await next_frame(ws, 0.5)
+                        except (TimeoutError, AssertionError):
+                            break
+                        busy += frame.get("code") == "busy"
+                    await ws.close()
+        finally:
+            nlu.delay = 0.0
+    assert all(frame["type"] == "reply" for frame in frames), frames
+    # Under a second on a quiet machine (bench/abuse.py measures it); CI machines are shared, hence the margin.
+    assert max(times) < 2.0, times
+    assert busy >= 1, "the flooder is told it is too much"

@@ -17,6 +17,7 @@ from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.socket import chat_socket
 from bot.keys import ASSISTANT, DATABASE
 from core.channels import WEB, Media, MediaUnavailable, UnknownChannel
+from core.fair import FairQueue
 from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
@@ -60,6 +61,8 @@ class WebChatChannel:
             keeper=keeper,
             chats=chats,
             pace=FloodGuard(limits.frames_per_window, limits.window_seconds, limits.hang_up_after),
+            address_pace=FloodGuard(limits.messages_per_address, limits.window_seconds),
+            turns=FairQueue(limits.answering_at_once, limits.waiting_per_address, limits.waiting_in_all),
             limits=limits,
             origins=frozenset(self._settings.web_chat_origins),
             retention_seconds=int(self._retention.total_seconds()),

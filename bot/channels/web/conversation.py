@@ -22,6 +22,7 @@ from bot.channels.web.frames import (
 from bot.channels.web.live import ChatConnection
 from bot.channels.web.runtime import WebChatRuntime
 from core.channels import WEB
+from core.fair import QueueFull
 from core.flood import Admission
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply
 from storage.web_chat import Author, TranscriptLine
@@ -105,7 +106,13 @@ class ChatConversation:
             await self._tell("slow_down", "slow_down")
         elif admission is Admission.HANG_UP:
             await self._connection.socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"too many messages")
-        return admission is Admission.ANSWER
+        if admission is not Admission.ANSWER:
+            return False
+        # Many chats from one address together: that address hears "busy" once, then nothing.
+        by_address = self._runtime.address_pace.admit(self._connection.address)
+        if by_address is Admission.SLOW_DOWN:
+            await self._tell("busy", "web_busy")
+        return by_address is Admission.ANSWER
 
     async def _answer(self, received: TypedText | PressedButton) -> None:
         if isinstance(received, TypedText):
@@ -118,7 +125,12 @@ class ChatConversation:
             )
         if shown and shown.strip():
             await self._keep(TranscriptLine(Author.PERSON, shown), show_in_other_tabs=True)
-        reply: Reply | None = await self._patiently(self._runtime.dialogue.handle(message))
+        try:
+            reply: Reply | None = await self._patiently(self._in_turn(message))
+        except QueueFull:
+            # This address has enough waiting already: only it is turned away, nobody else waits for it.
+            await self._tell("busy", "web_busy")
+            return
         if reply is None:
             # Staff answer this conversation now; their words arrive through WebChatOutbound.
             return
@@ -126,6 +138,11 @@ class ChatConversation:
         line = TranscriptLine(Author.ASSISTANT, reply.text, reply.language, reply.rtl, reply.buttons)
         await self._keep(line, show_in_other_tabs=False)
         await self._runtime.chats.push(self._session, reply_frame(reply))
+
+    async def _in_turn(self, message: Message) -> Reply | None:
+        """Answer when this address's turn comes (round-robin by address, a few at once)."""
+        async with self._runtime.turns.turn(self._connection.address):
+            return await self._runtime.dialogue.handle(message)
 
     async def _patiently(self, answering: Awaitable[Reply | None]) -> Reply | None:
         """Wait for the answer; say "one moment" when it is slow, and sorry when it is very slow (storage)."""
@@ -144,10 +161,11 @@ class ChatConversation:
         return await task
 
     async def _keep(self, line: TranscriptLine, show_in_other_tabs: bool) -> None:
-        # Written in order and retried until stored; the answer waits for that only a moment (storage is
-        # usually that quick, and then a reload right after the answer shows it).
+        # Written in order and retried until stored. Only an answer waits for its line, and only a moment
+        # (storage is usually that quick; then a reload right after the answer shows both lines).
         stored = self._runtime.keeper.keep(self._session, line)
-        await asyncio.wait({stored}, timeout=KEEP_PATIENCE)
+        if line.author is not Author.PERSON:
+            await asyncio.wait({stored}, timeout=KEEP_PATIENCE)
         if show_in_other_tabs:
             await self._runtime.chats.push(self._session, line_frame(line), skip=self._connection)
 

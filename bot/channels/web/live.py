@@ -21,9 +21,11 @@ log = logging.getLogger(__name__)
 class ChatConnection:
     """One open websocket of a chat; sends one frame at a time."""
 
-    def __init__(self, session_id: str, socket: web.WebSocketResponse) -> None:
+    def __init__(self, session_id: str, socket: web.WebSocketResponse, address: str = "") -> None:
         self.session_id = session_id
         self.socket = socket
+        # Where the browser connects from (for the per-address limits); never logged or stored.
+        self.address = address
         self._lock = asyncio.Lock()
 
     async def send(self, frame: Mapping[str, Any]) -> bool:
@@ -44,6 +46,7 @@ class OpenChats:
 
     def __init__(self) -> None:
         self._connections: dict[str, set[ChatConnection]] = {}
+        self._per_address: dict[str, int] = {}
 
     def count(self, session_id: str | None = None) -> int:
         """Return how many websockets are open for one chat, or in all."""
@@ -51,15 +54,27 @@ class OpenChats:
             return len(self._connections.get(session_id, ()))
         return sum(len(connections) for connections in self._connections.values())
 
+    def from_address(self, address: str) -> int:
+        """Return how many websockets are open from one address."""
+        return self._per_address.get(address, 0)
+
     def add(self, connection: ChatConnection) -> None:
-        self._connections.setdefault(connection.session_id, set()).add(connection)
+        connections = self._connections.setdefault(connection.session_id, set())
+        if connection not in connections:
+            connections.add(connection)
+            self._per_address[connection.address] = self._per_address.get(connection.address, 0) + 1
 
     def remove(self, connection: ChatConnection) -> None:
         connections = self._connections.get(connection.session_id)
-        if connections is not None:
+        if connections is not None and connection in connections:
             connections.discard(connection)
             if not connections:
                 del self._connections[connection.session_id]
+            left = self._per_address.get(connection.address, 1) - 1
+            if left > 0:
+                self._per_address[connection.address] = left
+            else:
+                self._per_address.pop(connection.address, None)
 
     async def push(self, session_id: str, frame: Mapping[str, Any], skip: ChatConnection | None = None) -> int:
         """Send a frame to every open tab of a chat but `skip`; return how many got it."""

@@ -9,6 +9,7 @@ from aiohttp import web
 from actions.dialogue import Dialogue
 from bot.channels.web.keeper import TranscriptKeeper
 from bot.channels.web.live import OpenChats
+from core.fair import FairQueue
 from core.flood import FloodGuard
 from core.content import Content
 from storage.web_chat import Transcripts
@@ -30,6 +31,14 @@ class WebChatLimits:
     # Open websockets: per chat (tabs of one browser) and in all.
     sockets_per_chat: int = 8
     sockets_in_all: int = 2000
+    # One address (a flooder, or everyone behind one NAT): open websockets, messages per window, and
+    # messages waiting for the NLU server. Beyond these only that address is turned away.
+    sockets_per_address: int = 30
+    messages_per_address: int = 40
+    waiting_per_address: int = 8
+    # Answers worked on at once (each asks the NLU server), and messages waiting for a turn in all.
+    answering_at_once: int = 4
+    waiting_in_all: int = 256
     # When an answer takes long (storage slow or locked): "one moment" after this, an apology after that.
     wait_notice_after: float = 3.0
     apology_after: float = 30.0
@@ -46,6 +55,9 @@ class WebChatRuntime:
     keeper: TranscriptKeeper
     chats: OpenChats
     pace: FloodGuard
+    # Messages per address, and the fair turns in which answers are worked on (round-robin by address).
+    address_pace: FloodGuard
+    turns: FairQueue
     limits: WebChatLimits
     # Sites other than the app's own that may open the chat's websocket.
     origins: frozenset[str]

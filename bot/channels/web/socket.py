@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from accounts.web import address_of
 from bot.channels.web.conversation import ChatConversation
 from bot.channels.web.language import requested_language
 from bot.channels.web.live import ChatConnection
@@ -40,10 +41,20 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest(text="This address is the chat's websocket.")
     token = token_from(request) or new_token()
     chat = session_id(token)
+    address = address_of(request)
+    if runtime.chats.from_address(address) >= limits.sockets_per_address:
+        # One address cannot take the room everyone shares; only it is turned away.
+        raise web.HTTPTooManyRequests(text="Too many open chats from here; please try again later.", headers=RETRY_LATER)
     if runtime.chats.count(chat) >= limits.sockets_per_chat or runtime.chats.count() >= limits.sockets_in_all:
         raise web.HTTPServiceUnavailable(text="Too many open chats; please try again later.", headers=RETRY_LATER)
     keep_session(socket, request, token, runtime.retention_seconds)
-    await socket.prepare(request)
-    language = requested_language(request, runtime.content)
-    await ChatConversation(runtime, ChatConnection(chat, socket), language).run()
+    connection = ChatConnection(chat, socket, address)
+    # Counted before the handshake's first await, so a burst of sockets cannot slip past the limit.
+    runtime.chats.add(connection)
+    try:
+        await socket.prepare(request)
+        language = requested_language(request, runtime.content)
+        await ChatConversation(runtime, connection, language).run()
+    finally:
+        runtime.chats.remove(connection)
     return socket

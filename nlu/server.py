@@ -14,6 +14,7 @@ import aiohttp
 
 from core.errors import NluUnavailable
 from nlu.client import RasaNluClient
+from nlu.tether import die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,8 @@ class RasaServer:
                 stderr=output,
                 env=env,
                 start_new_session=True,
+                # Never outlive the app, even when it is killed with SIGKILL (no 800 MB orphan on the port).
+                preexec_fn=die_with_parent(),
             )
         log.info("starting the Rasa NLU server on port %d", self.port)
         client = RasaNluClient(session, self.url, self.token, timeout=5)

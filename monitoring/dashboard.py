@@ -146,6 +146,9 @@ def parse_query(request: web.Request, today: date) -> tuple[Period, Filter]:
         raise PeriodError("Bitte die Tage als TT.MM.JJJJ angeben, z. B. 01.03.2026.") from error
     if last < first:
         raise PeriodError("Das Ende des Zeitraums liegt vor seinem Anfang.")
+    if first.year < 2000 or last.year > 2999:
+        # The comparison with the year before and week arithmetic need room on both sides (year 1 would fail).
+        raise PeriodError("Bitte einen Zeitraum ab dem Jahr 2000 wählen.")
     if (last - first).days + 1 > MAX_DAYS:
         raise PeriodError("Bitte einen Zeitraum von höchstens drei Jahren wählen.")
     return Period(first, last), Filter(query.get("channel") or ALL, query.get("language") or ALL)

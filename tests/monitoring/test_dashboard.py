@@ -118,6 +118,10 @@ async def test_a_bad_period_is_explained(site: str) -> None:
         assert 'role="alert"' in page and "TT.MM.JJJJ" in page
         assert (await analyst.get(f"{site}/analytics/report.csv?from=2020-01-01&to=2026-03-01")).status == 400
         assert (await analyst.get(f"{site}/analytics/report.csv?from=garbage")).status == 400
+        # Year 1 has no year before it to compare with: a 400, not a 500.
+        assert (await analyst.get(f"{site}/analytics/report.csv?from=0001-01-01&to=0001-12-31")).status == 400
+        page = await (await analyst.get(f"{site}/analytics/?from=0001-01-01&to=0001-12-31")).text()
+        assert 'role="alert"' in page
 
 
 async def test_reports_download_in_three_formats(site: str) -> None:

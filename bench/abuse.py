@@ -8,8 +8,9 @@ the trained model (`--nlu fake`: the tests' fake NLU, which answers after a few 
 app believes X-Forwarded-For from 127.0.0.1 (ASSISTANT_TRUSTED_PROXIES), so one process can play a
 flooder at 203.0.113.66 and a visitor at 198.51.100.7. First the visitor chats alone (one message
 after the other, each waiting for its reply, at most one every 1.3 s as a person types). Then the flooder opens `--sockets` cookie-less
-websockets and sends `--messages` held-out questions on each as fast as it can, while the visitor
-chats the same way again. Apologies are every "technical problem" reply, "one moment", "sorry, it
+websockets from one address and sends `--messages` held-out questions on each, one every 1.25 s
+(within one chat's limit of 8 in 10 s) and over again, for the whole time the visitor chats the
+same way again; refused sockets try again every 5 s. Apologies are every "technical problem" reply, "one moment", "sorry, it
 takes long" and "busy" notice the visitor gets. `--smoke` is a small size for CI (fake NLU).
 """
 
@@ -42,6 +43,8 @@ APOLOGY_CODES = frozenset({"error", "wait", "slow", "busy", "slow_down"})
 # The visitor writes one message at most every this many seconds, and gives up on an answer after that.
 VISITOR_PACE = 1.3
 REPLY_DEADLINE = 30.0
+# Each flooding socket sends one message per this many seconds: 8 in 10 s, within one chat's limit.
+FLOOD_PACE = 1.25
 
 
 @dataclass
@@ -108,35 +111,48 @@ async def chat_as_visitor(
 
 
 async def flood(url: str, sockets: int, texts: Sequence[str], phase: Phase, stop: asyncio.Event) -> None:
-    """Open many cookie-less sockets from one address and send every text on each, as fast as possible."""
+    """Flood from one address until `stop`: many cookie-less sockets, each sending its texts within the per-chat limit.
+
+    Each socket sends its `texts` one every FLOOD_PACE seconds (8 in 10 s stays within one chat's
+    limit), then starts over, for as long as the visitor chats; refused sockets try again now and then.
+    """
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as client:
 
+        async def read(socket: aiohttp.ClientWebSocketResponse) -> None:
+            while not socket.closed:
+                try:
+                    frame = await next_frame(socket, 60)
+                except (TimeoutError, ConnectionError):
+                    return
+                if frame.get("type") == "reply":
+                    phase.flood_answered += 1
+                elif frame.get("code") in ("busy", "slow_down"):
+                    phase.flood_turned_away += 1
+
         async def one(index: int) -> None:
-            try:
-                socket = await client.ws_connect(f"{url}/chat/ws", headers=FLOODER)
-            except aiohttp.WSServerHandshakeError:
-                phase.sockets_refused += 1
-                return
-            phase.sockets_accepted += 1
-            try:
-                for text in texts:
-                    await socket.send_str(json.dumps({"type": "message", "text": f"{text} {index}"}))
-                    phase.flood_sent += 1
-                while not stop.is_set():
-                    try:
-                        frame = await next_frame(socket, 0.5)
-                    except (TimeoutError, ConnectionError):
-                        if socket.closed:
-                            return
-                        continue
-                    if frame.get("type") == "reply":
-                        phase.flood_answered += 1
-                    elif frame.get("code") in ("busy", "slow_down"):
-                        phase.flood_turned_away += 1
-            except (ConnectionError, aiohttp.ClientError):
-                return
-            finally:
-                await socket.close()
+            while not stop.is_set():
+                try:
+                    socket = await client.ws_connect(f"{url}/chat/ws", headers=FLOODER)
+                except aiohttp.WSServerHandshakeError:
+                    phase.sockets_refused += 1
+                    await asyncio.sleep(5.0)
+                    continue
+                phase.sockets_accepted += 1
+                reading = asyncio.create_task(read(socket))
+                try:
+                    while not stop.is_set():
+                        for text in texts:
+                            await socket.send_str(json.dumps({"type": "message", "text": f"{text} {index}"}))
+                            phase.flood_sent += 1
+                            await asyncio.sleep(FLOOD_PACE)
+                            if stop.is_set():
+                                break
+                except (ConnectionError, aiohttp.ClientError, RuntimeError):
+                    pass
+                finally:
+                    await socket.close()
+                    reading.cancel()
+                    await asyncio.gather(reading, return_exceptions=True)
 
         await asyncio.gather(*(one(index) for index in range(sockets)))
 
@@ -205,7 +221,6 @@ async def run(args: argparse.Namespace) -> tuple[Phase, Phase]:
             await asyncio.sleep(0.2)  # the flood is under way
             await chat_as_visitor(site, visitor_texts, apology_texts, flooded)
             flooded.seconds = time.monotonic() - started
-            await asyncio.sleep(1.0)
             stop.set()
             await flooding
     return alone, flooded
@@ -239,7 +254,8 @@ def report(alone: Phase, flooded: Phase, args: argparse.Namespace) -> str:
             "",
             "What became of the flood (one address, cookie-less sockets):",
             "",
-            f"- sockets accepted {flooded.sockets_accepted}, refused {flooded.sockets_refused} "
+            f"- for {flooded.seconds:.0f} s ({flooded.flood_sent / flooded.seconds:.0f} messages/s): "
+            f"socket attempts accepted {flooded.sockets_accepted}, refused {flooded.sockets_refused} "
             "(per-address limit, 429 with Retry-After)",
             f"- messages sent {flooded.flood_sent}, answered {flooded.flood_answered}, "
             f"told \"busy\"/\"slow down\" {flooded.flood_turned_away}; the rest were skipped silently",

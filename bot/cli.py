@@ -25,8 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         return int(args.run(settings, args))
     except AssistantError as error:
         print(f"assistant: {error}", file=sys.stderr)

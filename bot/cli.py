@@ -8,11 +8,11 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from core.content import check_content, load_content, render_review_state, review_fingerprint
+from core.content import check_content, load_content, load_office_rules, render_review_state, review_fingerprint
 from core.errors import AssistantError, NluUnavailable
 from core.settings import Settings
 
@@ -43,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     parse.set_defaults(run=_run_parse)
 
     chat = commands.add_parser("chat", help="talk to the assistant in the terminal (or via stdin)")
+    chat.add_argument(
+        "--at",
+        type=_moment,
+        default=None,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="answer as at this moment (Europe/Berlin unless it has an offset), on a scratch copy: nothing real changes",
+    )
     chat.set_defaults(run=_run_chat)
 
     serve = commands.add_parser("serve", help="run the channels: the web server, and Telegram when configured")
@@ -186,7 +193,10 @@ async def _parse_one(understanding: MessageUnderstanding, line: str) -> dict[str
 def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import run_console
 
-    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+    at: datetime | None = args.at
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=load_office_rules(settings.data_dir).timezone)
+    return asyncio.run(run_console(settings, sys.stdin, sys.stdout, at=at))
 
 
 def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -204,6 +214,13 @@ def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     asyncio.run(serve(settings, ready=ready))
     return 0
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a moment (YYYY-MM-DDTHH:MM, optionally with an offset): {text!r}") from error
 
 
 def _day(text: str) -> date:

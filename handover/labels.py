@@ -31,8 +31,9 @@ KINDS = {
 
 
 def language_label(content: Content, code: str) -> str:
+    """Name a language for staff in German, with its code: "Ukrainisch (uk)"."""
     known = content.languages.get(code)
-    return f"{known.name} ({code})" if known else code
+    return f"{known.german or known.name} ({code})" if known else code
 
 
 def topic_label(content: Content, topic: str | None) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from core.channels import channel_label
+from core.channels import EarlierLine, channel_label
 from core.content import Content
 from handover.labels import (
     KINDS,
@@ -66,16 +66,25 @@ def page(title: str, body: str, staff: StaffMember, csrf: str, waiting: int, mai
 <script src="/staff/static/inbox.js" defer></script>
 </head><body>
 <header class="top">
+<div class="bar">
 <a class="home" href="/staff/">Posteingang <span id="waiting-count" class="count" aria-live="polite">{waiting or ""}</span></a>
-<span class="who">{h(staff.name)} <small>({h(languages)})</small></span>
 <span id="live" class="live" role="status" aria-live="polite">verbinde …</span>
-<button id="notify" class="link" type="button" hidden>Bei neuen Anfragen benachrichtigen</button>
+<span class="who">{h(staff.name)} <small>({h(languages)})</small></span>
+</div>
+<nav class="tools" aria-label="Werkzeuge">
+<button id="notify" class="link" type="button" hidden>Benachrichtigen</button>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{h(csrf)}"><button class="link">Abmelden</button></form>
+</nav>
 </header>
 <main id="{h(main_id)}"{f' data-id="{conversation}"' if conversation is not None else ""}>
 {body}
 </main></body></html>
 """
+
+
+def inbox_body(lists: str) -> str:
+    """Wrap the lists in the inbox page: its heading, and the part live updates replace."""
+    return f'<h1 class="visually-hidden">Posteingang</h1>\n<div id="lists">{lists}</div>'
 
 
 def inbox(offers: list[Offer], closed: list[HandoverView], content: Content, now: datetime, retention: timedelta) -> str:
@@ -115,11 +124,11 @@ def _row(offer: Offer, content: Content, now: datetime) -> str:
     urgent = " urgent" if handover.waiting_since and now - handover.waiting_since > timedelta(hours=1) else ""
     return (
         f'<tr class="handover{urgent}" data-id="{handover.id}">'
-        f'<td><a href="/staff/c/{handover.id}">{h(person_name(handover))}</a> {"".join(badges)}</td>'
-        f"<td>{h(language_label(content, handover.language))}</td>"
-        f"<td>{h(_concern(handover, content))}</td>"
-        f"<td>{h(channel_label(handover.conversation.channel))}</td>"
-        f"<td>{h(status)}</td><td>{h(wait)}</td></tr>"
+        f'<td class="name"><a href="/staff/c/{handover.id}">{h(person_name(handover))}</a> {"".join(badges)}</td>'
+        f'<td data-label="Sprache">{h(language_label(content, handover.language))}</td>'
+        f'<td data-label="Anliegen">{h(_concern(handover, content))}</td>'
+        f'<td data-label="Kanal">{h(channel_label(handover.conversation.channel))}</td>'
+        f'<td data-label="Status">{h(status)}</td><td data-label="Wartet seit" class="wait">{h(wait)}</td></tr>'
     )
 
 
@@ -137,13 +146,48 @@ def _closed(closed: list[HandoverView], content: Content, now: datetime, retenti
     return f'<section class="list closed"><h2>Kürzlich abgeschlossen</h2>{rows}<p class="note">{h(retention_note(retention))}</p></section>'
 
 
-def conversation(handover: HandoverView, messages: list[MessageView], staff: StaffMember, content: Content, now: datetime, csrf: str) -> str:
-    """Render one conversation: who and what, the actions, the messages and the reply box."""
+def conversation(
+    handover: HandoverView,
+    messages: list[MessageView],
+    staff: StaffMember,
+    content: Content,
+    now: datetime,
+    csrf: str,
+    earlier: list[EarlierLine] | None = None,
+) -> str:
+    """Render one conversation: who and what, the actions, what came before, the messages and the reply box."""
     return f"""<nav><a href="/staff/">← zurück zum Posteingang</a></nav>
 <section id="summary" class="summary">{summary(handover, staff, content, now)}</section>
 <section id="actions" class="actions">{actions(handover, staff, csrf)}</section>
-<ol id="messages" class="messages" aria-live="polite">{message_list(handover, messages, content, now, csrf)}</ol>
+{before_handover(handover, earlier, now)}
+<h2 class="visually-hidden">Gespräch mit dem Team</h2>
+<ol id="messages" class="messages" aria-live="polite" aria-label="Nachrichten" tabindex="0">{message_list(handover, messages, content, now, csrf)}</ol>
 <section id="composer" data-mode="{composer_mode(handover, staff)}">{composer(handover, staff, content, csrf)}</section>"""
+
+
+def before_handover(handover: HandoverView, earlier: list[EarlierLine] | None, now: datetime) -> str:
+    """Show the person's exchange with the assistant before the handover, marked as such (never part of the reply thread)."""
+    channel = channel_label(handover.conversation.channel)
+    if earlier is None:
+        return (
+            '<section id="earlier" class="earlier none"><h2>Vor der Übergabe</h2>'
+            f'<p class="note">{h(channel)}: Der Assistent speichert den Chat vor der Übergabe nicht. '
+            "Zu sehen sind das letzte Thema (Anliegen) und, was er nicht verstanden hat und die Person weitergeben ließ.</p></section>"
+        )
+    if not earlier:
+        return (
+            '<section id="earlier" class="earlier none"><h2>Vor der Übergabe</h2>'
+            f'<p class="note">{h(channel)}: Vom Chat mit dem Assistenten ist nichts (mehr) gespeichert.</p></section>'
+        )
+    who = {"person": person_name(handover), "assistant": "Assistent", "staff": "Team"}
+    items = "\n".join(
+        f'<li class="msg {"person" if line.author == "person" else "assistant"}"><div class="meta">{h(who.get(line.author, line.author))}'
+        f' · {h(_when(line.at, now))}</div><div class="text" dir="auto">{h(line.text)}</div></li>'
+        for line in earlier
+    )
+    return f"""<section id="earlier" class="earlier"><details open><summary><h2>Vor der Übergabe: mit dem Assistenten ({len(earlier)})</h2></summary>
+<p class="note">So weit der {h(channel)} es noch speichert. Nur zum Lesen – die Person hat das dem Assistenten geschrieben, nicht dem Team.</p>
+<ol class="messages before" aria-label="Vor der Übergabe mit dem Assistenten" tabindex="0">{items}</ol></details></section>"""
 
 
 def summary(handover: HandoverView, staff: StaffMember, content: Content, now: datetime) -> str:

@@ -57,7 +57,7 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
     inbox = _inbox(request)
     body, waiting = await inbox.lists(staff)
-    return _html(pages.page("Posteingang – Büro für Integrationsfragen", body, staff, csrf, waiting, "inbox"))
+    return _html(pages.page("Posteingang – Büro für Integrationsfragen", pages.inbox_body(body), staff, csrf, waiting, "inbox"))
 
 
 async def inbox_part(request: web.Request) -> web.StreamResponse:
@@ -73,7 +73,8 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
     if handover is None:
         raise web.HTTPNotFound(text="Dieses Gespräch gibt es nicht (mehr).")
     messages = await inbox.desk.messages(handover.id)
-    body = pages.conversation(handover, messages, staff, inbox.content, inbox.desk.now(), csrf)
+    earlier = await inbox.desk.earlier(handover)
+    body = pages.conversation(handover, messages, staff, inbox.content, inbox.desk.now(), csrf, earlier)
     title = f"{person_name(handover)} – Posteingang"
     return _html(pages.page(title, body, staff, csrf, await inbox.waiting(), "conversation", handover.id))
 

@@ -35,7 +35,7 @@
 
   async function refreshInbox() {
     const data = await getJson("/staff/parts/inbox");
-    main.innerHTML = data.html;
+    document.getElementById("lists").innerHTML = data.html;
     setWaiting(data.waiting);
   }
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from actions.handover import HandoverRequest
 from actions.inquiries import HandoverStatistics, HandoverWait
-from core.channels import Channels, Media, MediaUnavailable, Outbound
+from core.channels import Channels, EarlierLine, Media, MediaUnavailable, Outbound
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind, Reply
 from handover.errors import EmptyReply, NotResendable
@@ -91,6 +91,12 @@ class HandoverDesk:
         self.events.publish(HandoverChange(handover.id, "started"))
         return confirmation(self._content, language, self._clock())
 
+    async def follow_language(self, conversation: ConversationKey, language: str) -> None:
+        """Hold the handover in the language the person writes now (the dialogue settled it)."""
+        changed = await self._store.set_language(conversation, language)
+        if changed is not None:
+            self.events.publish(HandoverChange(changed, "language"))
+
     async def cancel(self, conversation: ConversationKey) -> Reply | None:
         """End the handover at the person's request and welcome them back to the assistant."""
         closed = await self._store.close_for(conversation, ClosedBy.PERSON, handback=False, now=self._clock())
@@ -126,6 +132,16 @@ class HandoverDesk:
 
     async def messages(self, handover_id: int, after: int = 0) -> list[MessageView]:
         return await self._store.messages(handover_id, after)
+
+    async def earlier(self, handover: HandoverView) -> list[EarlierLine] | None:
+        """Return the person's exchange with the assistant before the handover, as far as the channel still keeps it.
+
+        None when the channel keeps no transcript (Telegram: texts are erased once handled)."""
+        try:
+            return await self._channels.earlier(handover.conversation, handover.created_at)
+        except Exception as error:  # the context helps staff; its absence must not cost them the conversation
+            log.warning("could not read the exchange before a handover: %s", type(error).__name__)
+            return None
 
     async def claim(self, handover_id: int, staff: StaffMember, force: bool = False) -> HandoverView:
         """Take the conversation; raise ClaimedByOther if a colleague has it and `force` is not set."""

@@ -131,6 +131,15 @@ class HandoverStore:
                 row.waiting_since = now
             return Forwarded(row.id, row.language, int(inserted.id))
 
+    async def set_language(self, key: ConversationKey, language: str) -> int | None:
+        """Change the open handover's language; return its id if it changed."""
+        async with self._session() as session, session.begin():
+            row = await session.scalar(select(Handover).where(*_active_for(key)).with_for_update())
+            if row is None or row.language == language:
+                return None
+            row.language = language
+            return row.id
+
     async def active_for(self, key: ConversationKey) -> HandoverView | None:
         async with self._session() as session:
             row = await session.scalar(select(Handover).where(*_active_for(key)))

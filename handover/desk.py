@@ -13,7 +13,7 @@ from actions.inquiries import HandoverStatistics, HandoverWait
 from core.channels import Channels, EarlierLine, Media, MediaUnavailable, Outbound
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind, Reply
-from handover.errors import EmptyReply, NotResendable
+from handover.errors import EmptyReply, NotResendable, UnknownColleague
 from handover.events import HandoverChange, HandoverEvents
 from handover.models import ClosedBy
 from handover.notices import confirmation, handback
@@ -154,6 +154,31 @@ class HandoverDesk:
         self.events.publish(HandoverChange(handover_id, "released"))
         return released
 
+    async def hand_to(
+        self,
+        handover_id: int,
+        staff: StaffMember,
+        colleague: StaffMember | None,
+        note: str = "",
+        force: bool = False,
+    ) -> HandoverView:
+        """Give the conversation to a named colleague, with a note for them; they are told at once."""
+        if colleague is None:
+            raise UnknownColleague()
+        note = note.strip()[:MAX_TEXT_CHARS]
+        handed = await self._store.hand_to(handover_id, staff, colleague, note or None, force, self._clock())
+        self.events.publish(HandoverChange(handover_id, "handed", to=colleague.key))
+        return handed
+
+    async def note(self, handover_id: int, staff: StaffMember, text: str) -> MessageView:
+        """Keep an internal note for colleagues; it is never sent, and is erased with the conversation."""
+        text = text.strip()[:MAX_TEXT_CHARS]
+        if not text:
+            raise EmptyReply()
+        stored = await self._store.add_note(handover_id, staff, text, self._clock())
+        self.events.publish(HandoverChange(handover_id, "note"))
+        return stored
+
     async def reply(
         self, handover_id: int, staff: StaffMember, text: str, key: str, force: bool = False
     ) -> MessageView:
@@ -196,6 +221,14 @@ class HandoverDesk:
         self.events.publish(HandoverChange(handover_id, "delivery"))
         self._outbox.kick(handover_id)
         return handover_id
+
+    async def mark_read(self, handover_id: int, staff: StaffMember, upto: int) -> None:
+        """Note that the colleague has seen the conversation up to message `upto`."""
+        await self._store.mark_read(handover_id, staff.key, upto)
+
+    async def unread(self, handover_ids: list[int], staff: StaffMember) -> set[int]:
+        """Return the conversations with something the colleague has not seen yet."""
+        return await self._store.unread(handover_ids, staff.key)
 
     async def media(self, message_id: int) -> tuple[Media, str | None]:
         """Fetch an attachment (and its file name) from the channel it came through; nothing is stored."""

@@ -48,6 +48,8 @@ PAGES = [
     ProductPage("login", "/login", None, "#username"),
     ProductPage("inbox", "/staff/", "olga", "tr.handover"),
     ProductPage("conversation", "/staff/c/{handover}", "olga", "#messages li"),
+    ProductPage("templates", "/staff/templates", "olga", "article.template-card"),
+    ProductPage("template-editor", "/staff/templates/1", "olga", "#title"),
     ProductPage("analytics", "/analytics/", "ana", "h1"),
 ]
 

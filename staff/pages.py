@@ -298,7 +298,7 @@ def _message(handover: HandoverView, message: MessageView, now: datetime, csrf: 
     when = _when(message.created_at, now)
     if message.direction is Direction.NOTE:
         return (
-            f'<li class="note" data-id="{message.id}"><div class="meta"><span aria-hidden="true">📝 </span>Interne Notiz · '
+            f'<li class="internal-note" data-id="{message.id}"><div class="meta"><span aria-hidden="true">📝 </span>Interne Notiz · '
             f'{h(message.author_name or "Team")} · {h(when)} · nicht gesendet</div>'
             f'<div class="text" dir="auto">{h(message.text or "")}</div></li>'
         )

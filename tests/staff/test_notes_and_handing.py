@@ -26,7 +26,7 @@ async def test_a_note_is_shown_to_colleagues_never_sent_and_erased_with_the_conv
     async with jonas.http.get(f"{jonas.base}/staff/c/{handover.id}") as response:
         page = await response.text()
     assert "Interne Notiz" in page and "Hat schon einen Termin beim Jobcenter" in page
-    assert 'class="note"' in page
+    assert 'class="internal-note"' in page
     # It never reaches the person.
     await bot.desk.settled()
     await bot.api.settle(0.3)

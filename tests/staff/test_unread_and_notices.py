@@ -101,7 +101,7 @@ async def test_unread_until_opened_and_a_handed_conversation_tells_its_new_holde
     assert await page.evaluate("() => window.__notices") == [{"title": "Posteingang", "body": "Ihnen wurde ein Gespräch übergeben."}]
     # A new message from the person in his conversation marks it new again once he has read it.
     await mine.locator("a").first.click()
-    await expect(page.locator("li.note")).to_contain_text("Bitte du, es geht um Arbeit.")
+    await expect(page.locator("li.internal-note")).to_contain_text("Bitte du, es geht um Arbeit.")
     await page.goto(f"{base_url(bot)}/staff/")
     await expect(page.locator(f'tr[data-id="{handover.id}"] .badge.unread')).to_have_count(0)
     bot.api.send_text(OLENA, "Дякую, чекаю")

@@ -201,7 +201,6 @@ def tools(handover: HandoverView, colleagues: list[StaffMember], content: Conten
     )
     hand = f"""<details class="tool hand-tool"><summary>An Kolleg:in übergeben</summary>
 <form method="post" action="{base}/hand" class="action" data-reset="1">{token}
-<input type="hidden" name="force" value="1">
 <label for="hand-to">Kolleg:in</label>
 <select id="hand-to" name="to" required><option value="">– bitte wählen –</option>{options}</select>
 <label for="hand-note">Notiz dazu (optional; nur für das Team)</label>

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,7 +16,7 @@ from bot.channels.web.pages import demo_page, embed_script, static_asset, widget
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.socket import chat_socket
 from bot.keys import ASSISTANT, DATABASE
-from core.channels import WEB, Media, MediaUnavailable, UnknownChannel
+from core.channels import WEB, EarlierLine, Media, MediaUnavailable, UnknownChannel
 from core.fair import FairQueue
 from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
@@ -92,6 +92,13 @@ class WebChatChannel:
         if self._transcripts is None:
             raise UnknownChannel("the web chat is not running")
         return await self._transcripts.forget(conversation.conversation_id)
+
+    async def earlier(self, conversation_id: str, before: datetime) -> list[EarlierLine]:
+        """Return what the person and the assistant said before `before`, as long as the transcript is kept."""
+        if self._transcripts is None:
+            return []
+        lines = await self._transcripts.earlier(conversation_id, before)
+        return [EarlierLine(line.author.value, line.text, at) for at, line in lines]
 
     async def media(self, reference: str) -> Media:
         """The web chat takes no attachments, so it has none to hand out."""

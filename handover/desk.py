@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from actions.handover import HandoverRequest
 from actions.inquiries import HandoverStatistics, HandoverWait
+from core.bus import EventBus
 from core.channels import Channels, Media, MediaUnavailable, Outbound
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind, Reply
@@ -45,9 +46,13 @@ class HandoverDesk:
         statistics: HandoverStatistics | None = None,
         retention: timedelta = DEFAULT_RETENTION,
         outbound: Outbound | None = None,
+        bus: EventBus | None = None,
     ) -> None:
-        """Keep handovers in `database`; reach people through `outbound` (default: straight through `channels`)."""
-        self.events = HandoverEvents()
+        """Keep handovers in `database`; reach people through `outbound` (default: straight through `channels`).
+
+        Changes go out on `bus` (default: this process only), so inboxes on every process see them.
+        """
+        self.events = HandoverEvents(bus)
         self.retention = retention
         self._store = HandoverStore(database)
         self._channels = channels

@@ -18,11 +18,13 @@ class HandoverChange:
     """Something happened to a handover; watchers read the details from the desk."""
 
     handover_id: int
-    # started, message, reply, delivery, claimed, released, closed, erased
+    # started, message, reply, delivery, claimed, released, handed, note, language, closed, erased
     what: str
     # For "erased": the staff group's forum topic and posts, which can no longer be looked up.
     staff_thread_id: int | None = None
     staff_posts: tuple[int, ...] = ()
+    # For "handed": the key of the colleague it was handed to (they are told).
+    to: str | None = None
 
 
 class HandoverEvents:
@@ -58,6 +60,7 @@ class HandoverEvents:
                 str(event["what"]),
                 None if event.get("staff_thread_id") is None else int(event["staff_thread_id"]),
                 tuple(int(post) for post in event.get("staff_posts") or ()),
+                None if event.get("to") is None else str(event["to"]),
             )
         except (KeyError, TypeError, ValueError):
             log.warning("a handover event could not be read; ignored")

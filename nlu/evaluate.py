@@ -208,7 +208,7 @@ them equal after normalisation), which is why `fresh.yml` and `heldout.yml` are 
   status, debts, care, landlords, school letters), not the examples themselves. A last batch
   (moving house, flats, German office names in Cyrillic or Arabic letters) came from 64 messages of
   the engineer's own, used as a development check and not kept. An independent set is the real test.
-- A later batch of examples (everyday matters named without any office, such as a landlord
+- A later batch of about 1,180 examples (everyday matters named without any office, such as a landlord
   who wants people out, a school letter, a doctor who speaks one's language, a diploma to have
   recognised, a permit running out; colloquial and Dari Persian, Levantine Arabic; Ukrainian,
   Russian, Arabic and Persian in Latin letters, also very short; learning phrasings; unrelated

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import signal
+import sys
 import socket
 from pathlib import Path
 

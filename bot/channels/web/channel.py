@@ -11,14 +11,13 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.web.keeper import TranscriptKeeper
-from bot.channels.web.live import OpenChats, WebChatOutbound
+from bot.channels.web.live import LIVE_TOPIC, LiveFrames, OpenChats, WebChatOutbound
 from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.socket import chat_socket
 from bot.keys import ASSISTANT, DATABASE
 from core.channels import WEB, EarlierLine, Media, MediaUnavailable, UnknownChannel
 from core.fair import FairQueue
-from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from storage.web_chat import Transcripts
@@ -60,15 +59,19 @@ class WebChatChannel:
             transcripts=transcripts,
             keeper=keeper,
             chats=chats,
-            pace=FloodGuard(limits.frames_per_window, limits.window_seconds, limits.hang_up_after),
-            address_pace=FloodGuard(limits.messages_per_address, limits.window_seconds),
+            pace=assistant.limits.flood_guard(
+                "web-chat", limits.frames_per_window, limits.window_seconds, limits.hang_up_after
+            ),
+            address_pace=assistant.limits.flood_guard("web-chat-address", limits.messages_per_address, limits.window_seconds),
             turns=FairQueue(limits.answering_at_once, limits.waiting_per_address, limits.waiting_in_all),
             limits=limits,
             origins=frozenset(self._settings.web_chat_origins),
             retention_seconds=int(self._retention.total_seconds()),
         )
-        self._outbound = WebChatOutbound(transcripts, chats, keeper)
+        self._outbound = WebChatOutbound(transcripts, assistant.bus, keeper)
         self._transcripts = transcripts
+        live = LiveFrames(chats)
+        stop_receiving = assistant.bus.subscribe(LIVE_TOPIC, live.receive)
         assistant.channels.register(self)
         forgetting = asyncio.create_task(self._forget_old_chats(transcripts))
         try:
@@ -77,6 +80,8 @@ class WebChatChannel:
             forgetting.cancel()
             await asyncio.gather(forgetting, return_exceptions=True)
             assistant.channels.unregister(self)
+            stop_receiving()
+            await live.settled()
             self._outbound = None
             self._transcripts = None
             await keeper.close()

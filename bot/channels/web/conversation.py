@@ -101,7 +101,7 @@ class ChatConversation:
             await self._tell(FrameProblem.NOT_TEXT.value, PROBLEM_TEXTS[FrameProblem.NOT_TEXT])
 
     async def _admitted(self) -> bool:
-        admission = self._runtime.pace.admit(self._session)
+        admission = await self._runtime.pace.check(self._session)
         if admission is Admission.SLOW_DOWN:
             await self._tell("slow_down", "slow_down")
         elif admission is Admission.HANG_UP:
@@ -109,7 +109,7 @@ class ChatConversation:
         if admission is not Admission.ANSWER:
             return False
         # Many chats from one address together: that address hears "busy" once, then nothing.
-        by_address = self._runtime.address_pace.admit(self._connection.address)
+        by_address = await self._runtime.address_pace.check(self._connection.address)
         if by_address is Admission.SLOW_DOWN:
             await self._tell("busy", "web_busy")
         return by_address is Admission.ANSWER

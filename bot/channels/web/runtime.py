@@ -10,7 +10,7 @@ from actions.dialogue import Dialogue
 from bot.channels.web.keeper import TranscriptKeeper
 from bot.channels.web.live import OpenChats
 from core.fair import FairQueue
-from core.flood import FloodGuard
+from core.flood import FloodCheck
 from core.content import Content
 from storage.web_chat import Transcripts
 
@@ -54,9 +54,9 @@ class WebChatRuntime:
     # Writes the transcript in order, retrying; nothing waits for it and no line is dropped.
     keeper: TranscriptKeeper
     chats: OpenChats
-    pace: FloodGuard
+    pace: FloodCheck
     # Messages per address, and the fair turns in which answers are worked on (round-robin by address).
-    address_pace: FloodGuard
+    address_pace: FloodCheck
     turns: FairQueue
     limits: WebChatLimits
     # Sites other than the app's own that may open the chat's websocket.

@@ -18,6 +18,7 @@ from telegram.ext import Application, ApplicationBuilder
 
 from actions.dialogue import Dialogue
 from bot.channels.telegram.conversation import TelegramConversations
+from bot.channels.telegram.custody import DEFAULT_LEASE, Custody, instance_owner
 from bot.channels.telegram.dispatch import UpdateDispatcher
 from bot.channels.telegram.limits import TelegramRateLimiter
 from bot.channels.telegram.media import fetch_media
@@ -33,6 +34,7 @@ from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.desk import HandoverDesk
+from storage.leases import Leases
 from storage.telegram_groups import GroupNotices
 from storage.telegram_updates import UpdateInbox
 
@@ -62,7 +64,11 @@ class _Running:
     receiver: WebhookReceiver | None
     content: Content
     dialogue: Dialogue
+    leases: Leases
+    custody: Custody
     staff_group: StaffGroup | None = None
+    # Webhook requests get 503 until the work left from before this start has been taken back.
+    ready: bool = False
 
 
 class TelegramChannel:
@@ -76,6 +82,7 @@ class TelegramChannel:
         limits: TelegramLimits = TelegramLimits(),
         shutdown_grace: float = 5.0,
         poll_timeout: int = 25,
+        lease: timedelta = DEFAULT_LEASE,
     ) -> None:
         if not settings.telegram_bot_token:
             raise AssistantError("TELEGRAM_BOT_TOKEN is not set")
@@ -84,6 +91,8 @@ class TelegramChannel:
         self._limits = limits
         self._grace = shutdown_grace
         self._poll_timeout = poll_timeout
+        self._lease = lease
+        self._owner = instance_owner(settings.http_port)
         self._webhook_url = settings.telegram_webhook_url
         # Without a configured secret, a fresh one is registered with setWebhook at every start.
         self._secret = checked_secret(settings.telegram_webhook_secret or secrets.token_urlsafe(32))
@@ -115,21 +124,21 @@ class TelegramChannel:
         )
         conversations.install(application)
         await _initialize(application, self._settings.telegram_api_url)
-        inbox = UpdateInbox(database, clock)
+        inbox = UpdateInbox(database, clock, owner=self._owner)
         guard = FloodGuard(self._limits.flood_messages, self._limits.flood_window)
         dispatcher = UpdateDispatcher(inbox, application.process_update, application.bot, guard)
         receiver = WebhookReceiver(self._secret, inbox, dispatcher) if self._webhook_url else None
+        leases = Leases(database, clock)
+        custody = Custody(
+            leases, inbox, self._owner, lambda stored: dispatcher.submit(stored.update_id, stored.payload), ttl=self._lease
+        )
+        await custody.begin()
         self._running = _Running(
-            application, inbox, dispatcher, receiver, assistant.content, assistant.dialogue, staff_group
+            application, inbox, dispatcher, receiver, assistant.content, assistant.dialogue, leases, custody, staff_group
         )
         assistant.channels.register(self)
         try:
             await inbox.forget_handled(clock() - KEEP_HANDLED)
-            unfinished = await inbox.unfinished()
-            for stored in unfinished:
-                dispatcher.submit(stored.update_id, stored.payload)
-            if unfinished:
-                log.warning("handling %d update(s) left over from before the last stop", len(unfinished))
             yield
         finally:
             assistant.channels.unregister(self)
@@ -138,16 +147,27 @@ class TelegramChannel:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await dispatcher.close(self._grace)
+            await custody.end()
             await application.shutdown()
 
     async def _start_receiving(self) -> None:
         running = self._running
         assert running is not None, "the Telegram channel starts receiving only after its start-up"
         bot = running.application.bot
+        # Listening now: no other live process has our address, so what it owns is from before a crash.
+        taken = await running.custody.take_over(restarted=True)
+        if taken:
+            log.warning("handling %d update(s) and reply(ies) left over from before the last stop", taken)
+        running.ready = True
+        self._spawn(running.custody.keep())
         if self._webhook_url:
             self._spawn(register_webhook(bot, self._webhook_url, self._secret))
         else:
-            self._spawn(stop_webhook_then_poll(bot, running.inbox, running.dispatcher, self._poll_timeout))
+            self._spawn(
+                stop_webhook_then_poll(
+                    bot, running.inbox, running.dispatcher, self._poll_timeout, running.leases, self._owner, self._lease
+                )
+            )
         self._spawn(publish_profile(bot, running.content, running.dialogue))
         if running.staff_group is not None:
             self._spawn(running.staff_group.run())
@@ -168,7 +188,7 @@ class TelegramChannel:
 
     async def _receive(self, request: web.Request) -> web.StreamResponse:
         running = self._running
-        if running is None or running.receiver is None:
+        if running is None or running.receiver is None or not running.ready:
             return web.Response(status=503, text="starting or stopping")
         return await running.receiver.receive(request)
 

@@ -55,12 +55,17 @@ class UpdateDispatcher:
         self._slots = asyncio.Semaphore(max_concurrent)
         self._queues: dict[Hashable, deque[_Work]] = {}
         self._workers: set[asyncio.Task[None]] = set()
+        # Updates queued here and not yet handled: a take-over sweep finds them pending too.
+        self._queued: set[int] = set()
         self._closing = False
 
     def submit(self, update_id: int, payload: str) -> None:
         """Queue a stored update behind earlier ones of the same chat; never blocks the caller."""
         if self._closing:
             return  # it stays pending in the inbox and is handled after the next start
+        if update_id in self._queued:
+            return
+        self._queued.add(update_id)
         update = self._parse(update_id, payload)
         sender = _sender(update, update_id)
         admission = self._flood_guard.admit(sender) if _is_from_a_person(update) else Admission.ANSWER
@@ -94,7 +99,10 @@ class UpdateDispatcher:
                 async with self._slots:
                     if self._closing:
                         return  # still pending in the inbox: handled after the next start
-                    await self._handle_once(work)
+                    try:
+                        await self._handle_once(work)
+                    finally:
+                        self._queued.discard(work.update_id)
         finally:
             self._queues.pop(sender, None)
 

@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Select, Update
 
 from core.clock import utc_now
 from storage.db import Base, Database
@@ -141,13 +141,16 @@ class TelegramOutbox:
         async with self._database.sessions() as session, session.begin():
             await add_messages(session, update_id, messages, owner, self._clock())
 
-    async def take_next(self, chat_id: int, owner: str) -> QueuedMessage | None:
+    async def take_next(self, chat_id: int, owner: str, sent: int | None = None) -> QueuedMessage | None:
         """Mark the chat's oldest unsent message as being sent and return it; None if there is none for us.
 
         The oldest unsent row decides: if another process owns it, or it is already being sent,
-        later rows of the chat wait, so a chat's replies never overtake each other.
+        later rows of the chat wait, so a chat's replies never overtake each other. `sent` is the
+        message just sent, recorded as sent in the same transaction (one commit less per message).
         """
         async with self._database.sessions() as session, session.begin():
+            if sent is not None:
+                await session.execute(self._finishing(sent, OutboxStatus.SENT))
             row = (
                 await session.execute(
                     select(TelegramOutboxRecord)
@@ -270,8 +273,11 @@ class TelegramOutbox:
 
     async def _finish(self, message_id: int, status: OutboxStatus) -> None:
         async with self._database.sessions() as session, session.begin():
-            await session.execute(
-                update(TelegramOutboxRecord)
-                .where(TelegramOutboxRecord.id == message_id)
-                .values(status=status, text=None, markup=None, chat_id=None, sent_at=self._clock())
-            )
+            await session.execute(self._finishing(message_id, status))
+
+    def _finishing(self, message_id: int, status: OutboxStatus) -> Update:
+        return (
+            update(TelegramOutboxRecord)
+            .where(TelegramOutboxRecord.id == message_id)
+            .values(status=status, text=None, markup=None, chat_id=None, sent_at=self._clock())
+        )

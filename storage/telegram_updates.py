@@ -71,18 +71,26 @@ class UpdateInbox:
 
     async def receive(self, update_id: int, payload: str) -> bool:
         """Store a new update durably as our work; return False when this update_id was stored before."""
+        return bool(await self.receive_all([StoredUpdate(update_id, payload)]))
+
+    async def receive_all(self, updates: Sequence[StoredUpdate]) -> list[StoredUpdate]:
+        """Store several updates in one transaction (one getUpdates answer); return those not stored before."""
+        new = []
         async with self._database.sessions() as session, session.begin():
-            statement = insert_unless_present(
-                TelegramUpdateRecord,
-                self._database.engine.dialect,
-                update_id=update_id,
-                status=UpdateStatus.PENDING,
-                payload=payload,
-                received_at=self._clock(),
-                owner=self._owner,
-            )
-            result = await session.execute(statement)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+            now = self._clock()
+            for stored in updates:
+                statement = insert_unless_present(
+                    TelegramUpdateRecord,
+                    self._database.engine.dialect,
+                    update_id=stored.update_id,
+                    status=UpdateStatus.PENDING,
+                    payload=stored.payload,
+                    received_at=now,
+                    owner=self._owner,
+                )
+                if (await session.execute(statement)).rowcount:  # type: ignore[attr-defined]
+                    new.append(stored)
+        return new
 
     async def claim(self, update_id: int) -> str | None:
         """Take our pending update for handling and return its payload; None if it is not ours to handle."""

@@ -22,7 +22,7 @@ from tests.fakes.telegram_api import FakeTelegram, Person
 
 OLENA = Person(7001, "Olena", "uk")
 AHMAD = Person(7002, "Ahmad", "ar")
-LEASE = timedelta(seconds=1.5)
+LEASE = timedelta(seconds=3)
 
 
 async def test_two_instances_on_one_database_poll_one_at_a_time(
@@ -58,7 +58,7 @@ async def test_a_starting_instance_leaves_a_live_ones_work_alone(
     api, url = telegram_api, f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
     webhook = telegram_settings(base_settings, api, "webhook", url)
     polling = telegram_settings(base_settings, api, "polling", url)
-    nlu.delay = 2.0
+    nlu.delay, asked_before = 2.0, len(nlu.texts)
     try:
         async with running_bot(api, webhook, wiring_assistant, lease=LEASE) as first:
             update_id = api.send_text(OLENA, "hours?")
@@ -71,7 +71,7 @@ async def test_a_starting_instance_leaves_a_live_ones_work_alone(
     finally:
         nlu.delay = 0.0
     assert len(api.messages_to(OLENA.user_id)) == 1
-    assert nlu.texts.count("hours?") == 1, "the second instance did not handle it again"
+    assert nlu.texts[asked_before:] == ["hours?"], "the second instance did not handle it again"
 
 
 async def test_a_poll_ended_by_another_poller_is_reported_as_such(

@@ -14,7 +14,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.app import Assistant
 from bot.channels.telegram import TelegramLimits
 from core.flood import Admission, FloodGuard
-from bot.channels.telegram.limits import TelegramRateLimiter, safe_to_retry
+from bot.channels.telegram.limits import SendAttempt, TelegramRateLimiter, safe_to_retry
+from bot.channels.telegram.pace import LocalSendPace
 from core.content import Content
 from core.settings import Settings
 from storage.telegram_updates import UpdateStatus
@@ -168,3 +169,37 @@ async def test_retry_after_is_waited_out() -> None:
     started = asyncio.get_running_loop().time()
     await send(TelegramRateLimiter(), flaky)
     assert flaky.calls == 2 and asyncio.get_running_loop().time() - started >= 1.0
+
+
+async def test_any_number_of_429s_is_waited_out_and_the_request_never_dropped() -> None:
+    flaky = FlakyTelegram(*(RetryAfter(0.05) for _ in range(8)))
+    attempt = SendAttempt()
+    result = await TelegramRateLimiter().process_request(
+        flaky, (), {}, "sendMessage", {"chat_id": 42, "text": "x"}, attempt
+    )
+    assert result == {"message_id": 1} and flaky.calls == 9 and attempt.retry_afters == 8
+
+
+async def test_a_429_holds_off_every_chat_for_as_long_as_telegram_asks() -> None:
+    pace = LocalSendPace()
+    limiter = TelegramRateLimiter(pace)
+    flaky = FlakyTelegram(RetryAfter(1))
+    loop = asyncio.get_running_loop()
+    first = asyncio.create_task(send(limiter, flaky))
+    await asyncio.sleep(0.1)
+    started = loop.time()
+    other = FlakyTelegram()
+    await limiter.process_request(other, (), {}, "sendMessage", {"chat_id": 43, "text": "y"}, None)
+    assert loop.time() - started >= 0.8, "another chat waits too: Telegram's 429 may be for the whole bot"
+    await first
+
+
+async def test_a_group_gets_twenty_messages_a_minute() -> None:
+    pace = LocalSendPace()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(20):
+        await pace.wait_turn(-100123)
+    assert loop.time() - started < 0.5
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(pace.wait_turn(-100123), 1.0)

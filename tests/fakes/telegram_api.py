@@ -129,9 +129,11 @@ class FakeTelegram:
 
     # --- what people do ---------------------------------------------------------------------
 
-    def send_text(self, person: Person, text: str) -> int:
-        """Person writes `text`; a leading /command is marked as a bot_command entity."""
+    def send_text(self, person: Person, text: str, sent_at: float | None = None) -> int:
+        """Person writes `text` (at `sent_at`, seconds since the epoch; default now); a /command is marked."""
         message = self._message_from(person, text=text)
+        if sent_at is not None:
+            message["date"] = int(sent_at)
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self.inject({"message": message})

@@ -21,7 +21,7 @@ from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 from bot.channels.telegram.dispatch import UpdateDispatcher
 from core.errors import AssistantError
 from storage.leases import Leases, LeaseTaken
-from storage.telegram_updates import UpdateInbox
+from storage.telegram_updates import StoredUpdate, UpdateInbox
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,13 @@ async def poll_updates(bot: Bot, inbox: UpdateInbox, dispatcher: UpdateDispatche
             if not updates and asyncio.get_running_loop().time() - asked < MIN_EMPTY_POLL:
                 # An API that ignores `timeout` would otherwise be asked in a tight loop.
                 await asyncio.sleep(MIN_EMPTY_POLL)
-            for update in updates:
-                update_id = update["update_id"]
-                payload = json.dumps(update, ensure_ascii=False)
-                if await inbox.receive(update_id, payload):
-                    dispatcher.submit(update_id, payload)
-                # The next request's offset confirms this update; it is stored by then.
-                offset = update_id + 1
+            if updates:
+                received = [StoredUpdate(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in updates]
+                # One transaction for the whole answer: a backlog is stored at once.
+                for stored in await inbox.receive_all(received):
+                    dispatcher.submit(stored.update_id, stored.payload)
+                # The next request's offset confirms these updates; they are stored by then.
+                offset = max(stored.update_id for stored in received) + 1
             failures = 0
         except InvalidToken:
             log.error("Telegram refuses the bot token; polling stopped")

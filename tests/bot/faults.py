@@ -221,29 +221,30 @@ async def settle_answers(people: People, api: FakeTelegram, timeout: float) -> N
 
 
 async def kill_during(
-    site: Site, people: People, port: int, webhook: bool, kills: int, rng: random.Random, scenario: str,
-    answer_timeout: float = 90.0,
+    site: Site, people: People, port: int, webhooks: Sequence[bool], rng: random.Random, scenario: str,
+    answer_timeout: float = 90.0, per_person: int = 3,
 ) -> Tally:
-    """A burst of messages (webhook) or a steady stream (polling), with `kills` kill -9 at random moments."""
+    """People write while the assistant is killed -9 at random moments and started again.
+
+    `webhooks` says, for each start, whether it receives by webhook (True) or polling (False); there
+    is one kill between each two starts. A kill comes after a random share of the replies still due.
+    """
     started = time.monotonic()
-    tally_kills = 0
-    process = await site.start(port, webhook)
+    kills = 0
+    process = await site.start(port, webhooks[0])
     try:
-        if webhook:
-            await site.api.wait_for(lambda: site.api.webhook is not None, timeout=30)
         for person in people.people:
-            for _ in range(3):
+            for _ in range(per_person):
                 people.write(person)
-        for _ in range(kills):
-            # A random moment: after a random share of the replies still to come.
+        for webhook in webhooks[1:]:
             target = people.received() + rng.randint(1, max(1, (people.expected - people.received()) // 2))
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 60
             while people.received() < target and time.monotonic() < deadline:
                 await asyncio.sleep(0.005)
             await asyncio.sleep(rng.random() * 0.05)
             await process.kill()
-            tally_kills += 1
-            # Meanwhile people go on writing (Telegram keeps it for us).
+            kills += 1
+            # Meanwhile people go on writing (Telegram keeps it until the assistant takes it).
             for person in rng.sample(people.people, k=max(1, len(people.people) // 3)):
                 people.write(person)
             process = await site.start(port, webhook)
@@ -252,7 +253,7 @@ async def kill_during(
         if process.process.returncode is None:
             await process.stop()
     tally = people.tally(scenario)
-    tally.kills = tally_kills
+    tally.kills = kills
     tally.cut_off = await site.cut_off_sends()
     tally.seconds = time.monotonic() - started
     return tally

@@ -4,6 +4,9 @@ It speaks the Bot API's formats (https://core.telegram.org/bots/api): `<root>/bo
 with JSON, form or query parameters, and `{"ok": true, "result": ...}` or
 `{"ok": false, "error_code": ..., "description": ...}` answers. Tests inject updates as people
 would cause them, read what the bot sent, and make the API answer 429 (retry_after) or 403 (blocked).
+Where it matters it behaves like Telegram: a webhook update is posted again until the bot answers
+2xx, a getUpdates ends a waiting older one with 409 "terminated by other getUpdates request", and
+a request can be carried out with its answer cut off (`drop_response`).
 """
 
 from __future__ import annotations

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from actions.conversations import ConversationStore, InMemoryConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandoverStatistics, InquiryRecorder
 from actions.reach import Reach
+from core.availability import OfficeStateSource
 from core.clock import Clock, utc_now
+from core.flood import Limits, LocalLimits
+from core.bus import EventBus, LocalBus
 from core.channels import Channels
 from core.content import Content
 from core.settings import Settings
@@ -22,6 +25,8 @@ from nlu.runtime import RunningNlu, running_nlu
 from nlu.understanding import MessageUnderstanding
 from storage.db import Database
 from storage.migrate import open_database
+from storage.redis_bus import RedisBus, namespace_of, redis_client
+from storage.redis_limits import SharedLimits
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,10 @@ class Assistant:
     reach: Reach
     # Staff take conversations over here.
     handovers: HandoverDesk
+    # Live events (handover changes, frames for open chats): this process only, or all over Redis.
+    bus: EventBus = field(default_factory=LocalBus)
+    # Flood guards and send limits: counted in this process, or for all processes in Redis.
+    limits: Limits = field(default_factory=LocalLimits)
     # What every part asks for "now", channels included.
     clock: Clock = utc_now
 
@@ -57,9 +66,13 @@ def assemble(
     clock: Clock = utc_now,
     recorder: InquiryRecorder | None = None,
     handover_statistics: HandoverStatistics | None = None,
+    office: OfficeStateSource | None = None,
+    bus: EventBus | None = None,
+    limits: Limits | None = None,
 ) -> Assistant:
     """Wire the dialogue and everything it reports to around a running understanding and database."""
     conversations = conversations or InMemoryConversationStore()
+    bus = bus if bus is not None else LocalBus()
     if handover_statistics is None and isinstance(recorder, HandoverStatistics):
         # The statistics' recorder also takes the handovers' waiting times (monitoring.recorder).
         handover_statistics = recorder
@@ -73,8 +86,10 @@ def assemble(
         statistics=handover_statistics,
         retention=timedelta(days=settings.handover_retention_days),
         outbound=reach,
+        office=office,
+        bus=bus,
     )
-    dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers)
+    dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers, office)
     return Assistant(
         settings=settings,
         content=nlu.content,
@@ -86,6 +101,8 @@ def assemble(
         channels=channels,
         reach=reach,
         handovers=handovers,
+        bus=bus,
+        limits=limits if limits is not None else LocalLimits(),
         clock=clock,
     )
 
@@ -95,13 +112,28 @@ async def running_assistant(
     settings: Settings,
     database: Database | None = None,
     conversations: ConversationStore | None = None,
+    clock: Clock = utc_now,
+    office: OfficeStateSource | None = None,
 ) -> AsyncIterator[Assistant]:
     """Build the whole assistant; open the settings' database unless one is given."""
     async with running_nlu(settings) as nlu, AsyncExitStack() as stack:
         if database is None:
             database = await stack.enter_async_context(open_database(settings.database_url))
         recorder = await stack.enter_async_context(
-            DatabaseInquiryRecorder(database, office_hours(nlu.content.schedules), retention=retention(settings))
+            DatabaseInquiryRecorder(database, office_hours(nlu.content.schedules), retention=retention(settings), clock=clock)
         )
-        yield assemble(nlu, settings, database, conversations, recorder=recorder)
+        bus, limits = await stack.enter_async_context(shared_state(settings))
+        yield assemble(
+            nlu, settings, database, conversations, clock=clock, recorder=recorder, office=office, bus=bus, limits=limits
+        )
 
+
+@asynccontextmanager
+async def shared_state(settings: Settings) -> AsyncIterator[tuple[EventBus, Limits]]:
+    """Yield the bus of live events and the limits: over Redis when ASSISTANT_REDIS_URL is set, else in this process."""
+    if not settings.redis_url:
+        yield LocalBus(), LocalLimits()
+        return
+    namespace = namespace_of(settings.database_url)
+    async with redis_client(settings.redis_url) as client, RedisBus(client, namespace).running() as bus:
+        yield bus, SharedLimits(client, namespace)

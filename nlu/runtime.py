@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +15,16 @@ import aiohttp
 from core.content import Content, load_content
 from core.errors import ModelNotTrained
 from core.settings import Settings
-from nlu.client import RasaNluClient
+from nlu.client import RasaNluClient, split_urls
 from nlu.language import OTHER_LATIN_LANGUAGES, LanguageDetector, LinguaDetector
 from nlu.server import RasaServer
 from nlu.training import current_model, romanised_examples, train
 from nlu.understanding import MessageUnderstanding
 
 log = logging.getLogger(__name__)
+
+# Lingua's trigram models only: see nlu.language.LinguaDetector and bench/results/lean.md.
+LOW_ACCURACY = True
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,13 @@ class RunningNlu:
     url: str
 
 
-def build_language_detector(content: Content) -> LanguageDetector:
-    """Build the detector for the content's languages, taught the words used in its examples."""
+def build_language_detector(
+    content: Content, low_accuracy: bool = LOW_ACCURACY, others: Sequence[str] = OTHER_LATIN_LANGUAGES
+) -> LanguageDetector:
+    """Build the detector for the content's languages, taught the words used in its examples.
+
+    `others` are Latin-script languages we do not speak, known only to recognise them as not ours.
+    """
     codes = list(content.languages)
     vocabulary: dict[str, list[str]] = {code: [] for code in codes}
     romanised: dict[str, list[str]] = {}
@@ -44,7 +52,7 @@ def build_language_detector(content: Content) -> LanguageDetector:
                 vocabulary.setdefault(code, []).extend(texts)
         for code, texts in romanised_examples(topic).items():
             romanised.setdefault(code, []).extend(texts)
-    statistical = LinguaDetector([*codes, *OTHER_LATIN_LANGUAGES])
+    statistical = LinguaDetector([*codes, *others], low_accuracy)
     return LanguageDetector(codes, statistical, vocabulary, shared_names(content), romanised)
 
 
@@ -62,13 +70,14 @@ def shared_names(content: Content) -> set[str]:
 async def nlu_endpoint(
     settings: Settings, content: Content, session: aiohttp.ClientSession
 ) -> AsyncIterator[tuple[str, str | None]]:
-    """Yield the URL and token of a reachable NLU server, starting one if none is configured or up."""
-    if settings.nlu_url:
+    """Yield the URL(s) and token of reachable NLU servers, starting one if none is configured or up."""
+    if settings.nlu_url and split_urls(settings.nlu_url):
+        # NLU_URL may list several servers; the client spreads requests over those that answer.
         probe = RasaNluClient(session, settings.nlu_url, settings.nlu_token, settings.nlu_timeout)
         if await probe.is_ready():
             yield settings.nlu_url, settings.nlu_token
             return
-        log.warning("NLU_URL is not reachable; starting a local NLU server instead")
+        log.warning("no server of NLU_URL is reachable; starting a local NLU server instead")
     server = RasaServer(settings.rasa_executable, await _model(settings, content), settings.var_dir / "rasa.log")
     await server.start(session)
     watchdog = asyncio.create_task(server.keep_alive(session))

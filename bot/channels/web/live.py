@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import WSCloseCode, web
 
 from bot.channels.web.frames import line_frame
+from core.bus import EventBus
 from core.messages import ConversationKey, Reply
 from storage.web_chat import Author, TranscriptLine, Transcripts
 
@@ -75,12 +76,16 @@ class OpenChats:
         )
 
 
-class WebChatOutbound:
-    """Reach a web chat later: keep the reply in the transcript and show it in the chat's open tabs."""
+# The event bus topic of frames for open chats: a chat's tabs may be open on any process.
+LIVE_TOPIC = "web-chat"
 
-    def __init__(self, transcripts: Transcripts, chats: OpenChats) -> None:
+
+class WebChatOutbound:
+    """Reach a web chat later: keep the reply in the transcript and show it in the chat's open tabs, on any process."""
+
+    def __init__(self, transcripts: Transcripts, bus: EventBus) -> None:
         self._transcripts = transcripts
-        self._chats = chats
+        self._bus = bus
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
         """Add `reply` to the chat; False when the chat's transcript is gone (the person cannot see it)."""
@@ -89,8 +94,29 @@ class WebChatOutbound:
             return False
         line = TranscriptLine(author_of(reply), reply.text, reply.language, reply.rtl, reply.buttons)
         await self._transcripts.append(session_id, line)
-        await self._chats.push(session_id, line_frame(line))
+        self._bus.publish(LIVE_TOPIC, {"session": session_id, "frame": dict(line_frame(line))})
         return True
+
+
+class LiveFrames:
+    """Show frames published for a chat (by any process) in the chat's tabs open on this process."""
+
+    def __init__(self, chats: OpenChats) -> None:
+        self._chats = chats
+        self._pushing: set[asyncio.Task[int]] = set()
+
+    def receive(self, event: Mapping[str, Any]) -> None:
+        session_id, frame = event.get("session"), event.get("frame")
+        if not isinstance(session_id, str) or not isinstance(frame, dict) or not self._chats.count(session_id):
+            return
+        task = asyncio.create_task(self._chats.push(session_id, frame))
+        self._pushing.add(task)
+        task.add_done_callback(self._pushing.discard)
+
+    async def settled(self) -> None:
+        """Wait until every received frame has been pushed (tests, shutdown)."""
+        while self._pushing:
+            await asyncio.gather(*list(self._pushing), return_exceptions=True)
 
 
 def author_of(reply: Reply) -> Author:

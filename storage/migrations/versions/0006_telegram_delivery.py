@@ -5,8 +5,8 @@ poller, background work that runs once. `telegram_updates.owner` names the proce
 unhandled update is; `telegram_outbox` holds replies written with their update's "handled" mark.
 Updates stored before this migration have no owner: the first process to start takes them over.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-03
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -12,7 +12,9 @@ import accounts.models  # noqa: F401  (the modules that define tables, imported 
 import handover.models  # noqa: F401
 import handover.templates  # noqa: F401
 import monitoring.tables  # noqa: F401
+import storage.leases  # noqa: F401
 import storage.telegram_groups  # noqa: F401
+import storage.telegram_outbox  # noqa: F401
 import storage.telegram_updates  # noqa: F401
 import storage.web_chat  # noqa: F401
 from storage.db import Base

@@ -85,19 +85,27 @@ class FloodGuard:
         self._warned: set[Hashable] = set()
 
     async def check(self, sender: Hashable, sent_at: float | None = None) -> Admission:
-        """Count a message from `sender` as it arrives and say what to do with it."""
-        return self.admit(sender)
+        """Count a message from `sender` and say what to do with it (see `admit`)."""
+        return self.admit(sender, sent_at)
 
-    def admit(self, sender: Hashable) -> Admission:
-        """Count a message from `sender` as it arrives and say what to do with it."""
+    def admit(self, sender: Hashable, sent_at: float | None = None) -> Admission:
+        """Count a message from `sender` and say what to do with it.
+
+        `sent_at` is when the person sent it, on the guard's clock, where the channel knows it
+        (Telegram's `date`): a backlog delivered at once after an outage is then no flood.
+        Without it, the message counts as sent now.
+        """
         now = self._clock()
+        at = now if sent_at is None else min(sent_at, now)
         if len(self._arrivals) > 4096:
             self._forget_quiet(now)
         arrivals = self._arrivals.setdefault(sender, deque(maxlen=self._keep))
-        while arrivals and arrivals[0] <= now - self._window:
+        # Messages sent more than a window before this one no longer count against it.
+        newest = max(at, arrivals[-1]) if arrivals else at
+        while arrivals and arrivals[0] <= newest - self._window:
             arrivals.popleft()
         # Skipped messages count too: whoever keeps sending stays slowed down.
-        arrivals.append(now)
+        arrivals.append(at)
         if len(arrivals) <= self._max:
             self._warned.discard(sender)
             return Admission.ANSWER

@@ -6,6 +6,7 @@ import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -93,9 +94,10 @@ async def running_bot(
     assistant: Assistant,
     limits: TelegramLimits = FAST,
     shutdown_grace: float = 0.5,
+    lease: timedelta = timedelta(seconds=15),
 ) -> AsyncIterator[RunningBot]:
     """Start the web app with the Telegram channel on `settings`, and stop it afterwards."""
-    channel = TelegramChannel(settings, limits, shutdown_grace=shutdown_grace, poll_timeout=2)
+    channel = TelegramChannel(settings, limits, shutdown_grace=shutdown_grace, poll_timeout=2, lease=lease)
     app = create_app(settings, [channel], assistant_factory=reusing(assistant))
     async with listening(app, settings.http_host, settings.http_port):
         yield RunningBot(api, settings, app, "webhook" if settings.telegram_webhook_url else "polling")

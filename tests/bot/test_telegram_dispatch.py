@@ -13,6 +13,7 @@ from telegram import Bot, Update
 from bot.channels.telegram.dispatch import FloodWarning, UpdateDispatcher
 from core.flood import FloodGuard
 from storage.db import Database
+from storage.leases import Leases
 from storage.migrate import open_database
 from storage.telegram_updates import UpdateInbox, UpdateStatus
 
@@ -76,11 +77,12 @@ async def test_stopping_mid_way_leaves_the_rest_for_the_next_start(database: Dat
     await dispatcher.close(grace=0.05)
     await submit(inbox, dispatcher, 3, chat_id=2, text="after the stop")
     assert handlers.handled == []
-    assert [stored.update_id for stored in await inbox.unfinished()] == [1, 2, 3]
+    live = Leases(database).live_instances()
+    assert [stored.update_id for stored in await inbox.take_over(live)] == [1, 2, 3]
 
     restarted = UpdateDispatcher(inbox, handlers, Bot("1:x"), FloodGuard())
     handlers.release.set()
-    for stored in await inbox.unfinished():
+    for stored in await inbox.take_over(live):
         restarted.submit(stored.update_id, stored.payload)
     await restarted.idle()
     assert sorted(handlers.handled) == [(1, "second"), (1, "slow"), (2, "after the stop")]

@@ -14,7 +14,8 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.app import Assistant
 from bot.channels.telegram import TelegramLimits
 from core.flood import Admission, FloodGuard
-from bot.channels.telegram.limits import TelegramRateLimiter, safe_to_retry
+from bot.channels.telegram.limits import SendAttempt, TelegramRateLimiter, safe_to_retry
+from bot.channels.telegram.pace import LocalSendPace
 from core.content import Content
 from core.settings import Settings
 from storage.telegram_updates import UpdateStatus
@@ -58,7 +59,9 @@ async def test_someone_flooding_is_asked_once_to_slow_down_and_others_are_not_sl
         started = time.monotonic()
         api.send_text(OLENA, "hello")
         await api.wait_for_messages(OLENA.user_id, 1)
-        assert time.monotonic() - started < 2.0
+        # Not behind the flooder's thirty (paced, they would take half a minute); the bound is loose
+        # because every message is a few database commits and this machine's disk is shared.
+        assert time.monotonic() - started < 5.0
         texts = [m["text"] for m in await api.wait_for_messages(FLOODER.user_id, 11)]
         await api.wait_for(lambda: api.pending_updates == 0)
         await api.settle()
@@ -78,13 +81,26 @@ async def test_replies_to_one_chat_keep_about_one_a_second_after_a_short_burst(
     async with running_bot(api, settings, wiring_assistant, TelegramLimits()):
         for _ in range(7):
             api.send_text(OLENA, "hello")
-        await api.wait_for_messages(OLENA.user_id, 5, timeout=1.0)
+        await api.wait_for_messages(OLENA.user_id, 5, timeout=5.0)
         api.send_text(FLOODER, "hello")
-        await api.wait_for_messages(FLOODER.user_id, 1, timeout=1.0)  # another chat is not held up
-        await api.wait_for_messages(OLENA.user_id, 7, timeout=5.0)
+        await api.wait_for_messages(FLOODER.user_id, 1, timeout=3.0)  # another chat is not held up
+        await api.wait_for_messages(OLENA.user_id, 7, timeout=10.0)
     sent = [c.at for c in api.calls_of("sendMessage") if c.params["chat_id"] == OLENA.user_id]
-    assert sent[4] - sent[0] < 0.5
+    # (How fast the burst itself goes depends on the machine; the pace after it does not.)
     assert sent[5] - sent[0] >= 0.9 and sent[6] - sent[0] >= 1.9
+
+
+async def test_the_pace_lets_a_burst_of_five_through_then_one_a_second() -> None:
+    pace = LocalSendPace()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(5):
+        await pace.wait_turn(42)
+    assert loop.time() - started < 0.2
+    await pace.wait_turn(42)
+    assert loop.time() - started >= 0.9
+    await pace.wait_turn(43)  # another chat has its own burst
+    assert loop.time() - started < 1.5
 
 
 def not_sent_error() -> NetworkError:
@@ -168,3 +184,37 @@ async def test_retry_after_is_waited_out() -> None:
     started = asyncio.get_running_loop().time()
     await send(TelegramRateLimiter(), flaky)
     assert flaky.calls == 2 and asyncio.get_running_loop().time() - started >= 1.0
+
+
+async def test_any_number_of_429s_is_waited_out_and_the_request_never_dropped() -> None:
+    flaky = FlakyTelegram(*(RetryAfter(0.05) for _ in range(8)))
+    attempt = SendAttempt()
+    result = await TelegramRateLimiter().process_request(
+        flaky, (), {}, "sendMessage", {"chat_id": 42, "text": "x"}, attempt
+    )
+    assert result == {"message_id": 1} and flaky.calls == 9 and attempt.retry_afters == 8
+
+
+async def test_a_429_holds_off_every_chat_for_as_long_as_telegram_asks() -> None:
+    pace = LocalSendPace()
+    limiter = TelegramRateLimiter(pace)
+    flaky = FlakyTelegram(RetryAfter(1))
+    loop = asyncio.get_running_loop()
+    first = asyncio.create_task(send(limiter, flaky))
+    await asyncio.sleep(0.1)
+    started = loop.time()
+    other = FlakyTelegram()
+    await limiter.process_request(other, (), {}, "sendMessage", {"chat_id": 43, "text": "y"}, None)
+    assert loop.time() - started >= 0.8, "another chat waits too: Telegram's 429 may be for the whole bot"
+    await first
+
+
+async def test_a_group_gets_twenty_messages_a_minute() -> None:
+    pace = LocalSendPace()
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(20):
+        await pace.wait_turn(-100123)
+    assert loop.time() - started < 0.5
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(pace.wait_turn(-100123), 1.0)

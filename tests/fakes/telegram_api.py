@@ -4,6 +4,9 @@ It speaks the Bot API's formats (https://core.telegram.org/bots/api): `<root>/bo
 with JSON, form or query parameters, and `{"ok": true, "result": ...}` or
 `{"ok": false, "error_code": ..., "description": ...}` answers. Tests inject updates as people
 would cause them, read what the bot sent, and make the API answer 429 (retry_after) or 403 (blocked).
+Where it matters it behaves like Telegram: a webhook update is posted again until the bot answers
+2xx, a getUpdates ends a waiting older one with 409 "terminated by other getUpdates request", and
+a request can be carried out with its answer cut off (`drop_response`).
 """
 
 from __future__ import annotations
@@ -107,6 +110,11 @@ class FakeTelegram:
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _delivery: asyncio.Task[None] | None = None
     _closing: bool = False
+    # Each getUpdates gets a number; a newer one ends a waiting older one with 409, as Telegram does.
+    _polls: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _latest_poll: int = 0
+    # How many getUpdates were ended by a newer one while their caller still waited.
+    conflicts: int = 0
 
     @property
     def bot_user(self) -> Json:
@@ -124,9 +132,11 @@ class FakeTelegram:
 
     # --- what people do ---------------------------------------------------------------------
 
-    def send_text(self, person: Person, text: str) -> int:
-        """Person writes `text`; a leading /command is marked as a bot_command entity."""
+    def send_text(self, person: Person, text: str, sent_at: float | None = None) -> int:
+        """Person writes `text` (at `sent_at`, seconds since the epoch; default now); a /command is marked."""
         message = self._message_from(person, text=text)
+        if sent_at is not None:
+            message["date"] = int(sent_at)
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
         return self.inject({"message": message})
@@ -275,6 +285,8 @@ class FakeTelegram:
                 response = web.json_response({"ok": True, "result": await answer(params)})
             except _ApiError as error:
                 response = _error(error.code, error.description)
+                if error.code == 409 and "other getUpdates" in error.description and not _gone(request):
+                    self.conflicts += 1  # a poller that is still waiting for the answer is ended
         self.calls.append(ApiCall(method, params, response.status, time.monotonic()))
         if self._dropped_responses[method] > 0 and response.status == 200:
             self._dropped_responses[method] -= 1
@@ -298,9 +310,17 @@ class FakeTelegram:
         offset = params.get("offset")
         if offset is not None:
             self._queue = [u for u in self._queue if u["update_id"] >= offset]
+        poll = self._latest_poll = next(self._polls)
         timeout = float(params.get("timeout") or 0)
+
+        def answer_now() -> bool:
+            return self._closing or bool(self._deliverable()) or self._latest_poll != poll
+
         with suppress(TimeoutError):
-            await asyncio.wait_for(_until(lambda: self._closing or bool(self._deliverable())), timeout)
+            await asyncio.wait_for(_until(answer_now), timeout)
+        if self._latest_poll != poll:
+            raise _ApiError(409, "Conflict: terminated by other getUpdates request; "
+                                 "make sure that only one bot instance is running")
         return self._deliverable()[: int(params.get("limit") or 100)]
 
     async def _api_set_webhook(self, params: Json) -> bool:
@@ -626,6 +646,10 @@ async def serve_fake_telegram(api: FakeTelegram) -> AsyncIterator[str]:
             with suppress(asyncio.CancelledError):
                 await api._delivery
         await runner.cleanup()
+
+
+def _gone(request: web.Request) -> bool:
+    return request.transport is None or request.transport.is_closing()
 
 
 async def _until(condition: Callable[[], bool]) -> None:

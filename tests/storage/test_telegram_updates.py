@@ -6,7 +6,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from storage.db import Database
+from storage.leases import Leases, instance_lease
 from storage.migrate import open_database
+from storage.telegram_outbox import OutgoingMessage, TelegramOutbox
 from storage.telegram_updates import UpdateInbox, UpdateStatus
 
 PAYLOAD = '{"update_id": 7, "message": {"text": "Коли можна прийти?"}}'
@@ -37,20 +39,43 @@ async def test_handling_erases_the_text_and_keeps_id_and_status(database: Databa
     assert await inbox.claim(7) is None
 
 
-async def test_unfinished_updates_survive_a_restart_in_order(database_url: str) -> None:
+async def test_unhandled_updates_of_a_dead_owner_are_taken_over_in_order(database_url: str) -> None:
     async with open_database(database_url) as first_run:
-        inbox = UpdateInbox(first_run)
+        dead, alive = UpdateInbox(first_run, owner="dead"), UpdateInbox(first_run, owner="alive")
+        leases = Leases(first_run)
+        await leases.acquire(instance_lease("dead"), "dead", timedelta(seconds=-1))  # expired already
+        await leases.acquire(instance_lease("alive"), "alive", timedelta(minutes=1))
         for update_id in (12, 10, 11, 13):
-            await inbox.receive(update_id, f'{{"update_id": {update_id}}}')
-        await inbox.claim(11)  # being handled when the process died
-        await inbox.claim(13)
-        await inbox.complete(13)
+            await dead.receive(update_id, f'{{"update_id": {update_id}}}')
+        await alive.receive(14, '{"update_id": 14}')
+        await dead.claim(11)  # being handled when the process died
+        await dead.claim(13)
+        await dead.complete(13)
     async with open_database(database_url) as second_run:
-        inbox = UpdateInbox(second_run)
-        unfinished = await inbox.unfinished()
-        assert [stored.update_id for stored in unfinished] == [10, 11, 12]
-        assert unfinished[1].payload == '{"update_id": 11}'
-        assert await inbox.claim(11) is not None
+        new = UpdateInbox(second_run, owner="new")
+        taken = await new.take_over(Leases(second_run).live_instances())
+        assert [stored.update_id for stored in taken] == [10, 11, 12]
+        assert taken[1].payload == '{"update_id": 11}'
+        assert await UpdateInbox(second_run, owner="dead").claim(11) is None, "the dead owner's claim no longer counts"
+        assert await new.claim(11) is not None
+        assert await new.claim(14) is None, "a live owner's work is left alone"
+
+
+async def test_handling_queues_the_replies_with_the_handled_mark_only_for_the_owner(database: Database) -> None:
+    a, b = UpdateInbox(database, owner="a"), UpdateInbox(database, owner="b")
+    outbox = TelegramOutbox(database)
+    await a.receive(7, PAYLOAD)
+    await a.claim(7)
+    # Taken over by b while a was still handling it (a was thought dead): a's answer is dropped.
+    await b.take_over(Leases(database).live_instances())
+    assert not await a.complete(7, [OutgoingMessage(42, "Dienstag 10–12 Uhr")])
+    assert (await outbox.figures()).by_status == {}
+
+    await b.claim(7)
+    assert await b.complete(7, [OutgoingMessage(42, "Dienstag 10–12 Uhr"), OutgoingMessage(42, "…")])
+    assert await b.status(7) == (UpdateStatus.HANDLED, None)
+    assert (await outbox.figures()).by_status == {"pending": 2}
+    assert await outbox.chats_waiting("b") == [42]
 
 
 async def test_old_handled_updates_are_forgotten(database: Database) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,10 +19,14 @@ from telegram.ext import Application, ApplicationBuilder
 
 from actions.dialogue import Dialogue
 from bot.channels.telegram.conversation import TelegramConversations
+from bot.channels.telegram.convert import conversation_key
+from bot.channels.telegram.custody import DEFAULT_LEASE, Custody, instance_owner
+from bot.channels.telegram.delivery import PendingReplies, ReplyDelivery
 from bot.channels.telegram.dispatch import UpdateDispatcher
 from bot.channels.telegram.limits import TelegramRateLimiter
 from bot.channels.telegram.media import fetch_media
 from bot.channels.telegram.outbound import send_later
+from bot.channels.telegram.pace import LocalSendPace, SendPace
 from bot.channels.telegram.profile import publish_profile
 from bot.channels.telegram.receive import WebhookReceiver, checked_secret, register_webhook, stop_webhook_then_poll
 from bot.channels.telegram.staff_group import StaffGroup
@@ -33,7 +38,9 @@ from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.desk import HandoverDesk
+from storage.leases import Leases
 from storage.telegram_groups import GroupNotices
+from storage.telegram_outbox import TelegramOutbox
 from storage.telegram_updates import UpdateInbox
 
 log = logging.getLogger(__name__)
@@ -62,7 +69,12 @@ class _Running:
     receiver: WebhookReceiver | None
     content: Content
     dialogue: Dialogue
+    leases: Leases
+    custody: Custody
+    delivery: ReplyDelivery
     staff_group: StaffGroup | None = None
+    # Webhook requests get 503 until the work left from before this start has been taken back.
+    ready: bool = False
 
 
 class TelegramChannel:
@@ -76,6 +88,8 @@ class TelegramChannel:
         limits: TelegramLimits = TelegramLimits(),
         shutdown_grace: float = 5.0,
         poll_timeout: int = 25,
+        lease: timedelta = DEFAULT_LEASE,
+        pace: SendPace | None = None,
     ) -> None:
         if not settings.telegram_bot_token:
             raise AssistantError("TELEGRAM_BOT_TOKEN is not set")
@@ -84,6 +98,10 @@ class TelegramChannel:
         self._limits = limits
         self._grace = shutdown_grace
         self._poll_timeout = poll_timeout
+        self._lease = lease
+        # Several processes sending for one bot would share a pace kept in Redis (issue 14).
+        self._pace = pace
+        self._owner = instance_owner(settings.http_port)
         self._webhook_url = settings.telegram_webhook_url
         # Without a configured secret, a fresh one is registered with setWebhook at every start.
         self._secret = checked_secret(settings.telegram_webhook_secret or secrets.token_urlsafe(32))
@@ -110,26 +128,56 @@ class TelegramChannel:
         if staff_group is not None:
             # Before the people's handlers: the staff chat's messages and buttons are staff's.
             application.add_handlers(staff_group.handlers())
+        replies = PendingReplies()
         conversations = TelegramConversations(
-            assistant.dialogue, GroupNotices(database, clock), self._settings.telegram_staff_chat_id
+            assistant.dialogue, GroupNotices(database, clock), self._settings.telegram_staff_chat_id, replies
         )
         conversations.install(application)
         await _initialize(application, self._settings.telegram_api_url)
-        inbox = UpdateInbox(database, clock)
-        guard = FloodGuard(self._limits.flood_messages, self._limits.flood_window)
-        dispatcher = UpdateDispatcher(inbox, application.process_update, application.bot, guard)
+        inbox = UpdateInbox(database, clock, owner=self._owner)
+        # Wall-clock time: messages are counted by when they were sent (Telegram's `date`).
+        guard = FloodGuard(self._limits.flood_messages, self._limits.flood_window, clock=time.time)
+        delivery = ReplyDelivery(
+            TelegramOutbox(database, clock),
+            application.bot,
+            self._owner,
+            lambda chat_id: assistant.dialogue.unreachable(conversation_key(chat_id)),
+        )
+        dispatcher = UpdateDispatcher(
+            inbox,
+            application.process_update,
+            application.bot,
+            guard,
+            replies=replies,
+            replies_stored=delivery.kick_all,
+        )
         receiver = WebhookReceiver(self._secret, inbox, dispatcher) if self._webhook_url else None
+        leases = Leases(database, clock)
+        custody = Custody(
+            leases,
+            inbox,
+            self._owner,
+            lambda stored: dispatcher.submit(stored.update_id, stored.payload),
+            take_over_replies=lambda restarted: delivery.take_over(leases, restarted),
+            ttl=self._lease,
+        )
+        await custody.begin()
         self._running = _Running(
-            application, inbox, dispatcher, receiver, assistant.content, assistant.dialogue, staff_group
+            application,
+            inbox,
+            dispatcher,
+            receiver,
+            assistant.content,
+            assistant.dialogue,
+            leases,
+            custody,
+            delivery,
+            staff_group,
         )
         assistant.channels.register(self)
         try:
             await inbox.forget_handled(clock() - KEEP_HANDLED)
-            unfinished = await inbox.unfinished()
-            for stored in unfinished:
-                dispatcher.submit(stored.update_id, stored.payload)
-            if unfinished:
-                log.warning("handling %d update(s) left over from before the last stop", len(unfinished))
+            await TelegramOutbox(database, clock).forget_sent(clock() - KEEP_HANDLED)
             yield
         finally:
             assistant.channels.unregister(self)
@@ -138,16 +186,28 @@ class TelegramChannel:
                 task.cancel()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             await dispatcher.close(self._grace)
+            await delivery.close(self._grace)
+            await custody.end()
             await application.shutdown()
 
     async def _start_receiving(self) -> None:
         running = self._running
         assert running is not None, "the Telegram channel starts receiving only after its start-up"
         bot = running.application.bot
+        # Listening now: no other live process has our address, so what it owns is from before a crash.
+        taken = await running.custody.take_over(restarted=True)
+        if taken:
+            log.warning("handling %d update(s) and reply(ies) left over from before the last stop", taken)
+        running.ready = True
+        self._spawn(running.custody.keep())
         if self._webhook_url:
             self._spawn(register_webhook(bot, self._webhook_url, self._secret))
         else:
-            self._spawn(stop_webhook_then_poll(bot, running.inbox, running.dispatcher, self._poll_timeout))
+            self._spawn(
+                stop_webhook_then_poll(
+                    bot, running.inbox, running.dispatcher, self._poll_timeout, running.leases, self._owner, self._lease
+                )
+            )
         self._spawn(publish_profile(bot, running.content, running.dialogue))
         if running.staff_group is not None:
             self._spawn(running.staff_group.run())
@@ -168,7 +228,7 @@ class TelegramChannel:
 
     async def _receive(self, request: web.Request) -> web.StreamResponse:
         running = self._running
-        if running is None or running.receiver is None:
+        if running is None or running.receiver is None or not running.ready:
             return web.Response(status=503, text="starting or stopping")
         return await running.receiver.receive(request)
 
@@ -185,12 +245,13 @@ class TelegramChannel:
     def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
         api = self._settings.telegram_api_url
         limits = self._limits
-        rate_limiter = TelegramRateLimiter(
+        pace = self._pace or LocalSendPace(
             chat_burst=limits.chat_burst,
             chat_seconds_per_message=limits.chat_seconds_per_message,
             overall_per_second=limits.overall_per_second,
             group_per_minute=limits.group_per_minute,
         )
+        rate_limiter = TelegramRateLimiter(pace)
         return (
             ApplicationBuilder()
             .token(self._token)

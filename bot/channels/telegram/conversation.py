@@ -33,10 +33,12 @@ from bot.channels.telegram.convert import (
     language_hint,
     source_id,
 )
+from bot.channels.telegram.delivery import PendingReplies
 from bot.channels.telegram.dispatch import FloodWarning
-from bot.channels.telegram.outbound import send_reply
+from bot.channels.telegram.outbound import outgoing_messages
 from core.messages import Message, MessageKind, Reply
 from storage.telegram_groups import GroupNotices
+from storage.telegram_outbox import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +60,19 @@ REMEMBERED_ALBUMS = 1024
 
 
 class TelegramConversations:
-    """The bot's handlers: commands, text, buttons and non-text messages, groups and blocking."""
+    """The bot's handlers: commands, text, buttons and non-text messages, groups and blocking.
 
-    def __init__(self, dialogue: Dialogue, groups: GroupNotices, staff_chat_id: str | None) -> None:
+    Answers are not sent from here: they go to `replies`, and are stored and sent once the update
+    is marked handled (bot/channels/telegram/delivery.py).
+    """
+
+    def __init__(
+        self, dialogue: Dialogue, groups: GroupNotices, staff_chat_id: str | None, replies: PendingReplies
+    ) -> None:
         self._dialogue = dialogue
         self._groups = groups
         self._staff_chat_id = staff_chat_id
+        self._replies = replies
         self._albums: OrderedDict[int, str] = OrderedDict()
 
     def handlers(self) -> list[BaseHandler[Update, Context, None]]:
@@ -159,7 +168,7 @@ class TelegramConversations:
         update = warning.update
         chat_id = private_chat_id(update)
         notice = await self._dialogue.notice(conversation_key(chat_id), language_hint(update.effective_user), "slow_down")
-        await context.bot.send_message(chat_id, notice.text)
+        self._replies.add(update.update_id, [OutgoingMessage(chat_id, notice.text)])
 
     async def on_error(self, update: object, context: Context) -> None:
         """Log a failed update without its text or who sent it; note people who blocked us."""
@@ -194,7 +203,7 @@ class TelegramConversations:
     async def _send(self, update: Update, bot: Bot, reply: Reply | None) -> None:
         if reply is None:
             return  # staff answer this conversation now
-        await send_reply(bot, private_chat_id(update), reply)
+        self._replies.add(update.update_id, outgoing_messages(private_chat_id(update), reply))
 
     async def _tell_group_once(self, chat_id: int, update: Update, bot: Bot) -> None:
         if self._staff_chat_id and str(chat_id) == self._staff_chat_id.strip():
@@ -202,7 +211,7 @@ class TelegramConversations:
         if not await self._groups.first_time(chat_id):
             return
         notice = await self._dialogue.notice(conversation_key(chat_id), language_hint(update.effective_user), "group_not_supported")
-        await bot.send_message(chat_id, notice.text)
+        self._replies.add(update.update_id, [OutgoingMessage(chat_id, notice.text)])
 
     def _first_of_album(self, chat_id: int, album: str) -> bool:
         if self._albums.get(chat_id) == album:

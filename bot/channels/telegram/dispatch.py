@@ -13,8 +13,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot, Update
 from telegram.constants import ChatType
 
-from core.flood import Admission, FloodGuard
+from bot.channels.telegram.delivery import PendingReplies
 from bot.channels.telegram.parse import parse_update
+from core.flood import Admission, FloodGuard
 from storage.telegram_updates import UpdateInbox
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ class FloodWarning:
 
 
 ProcessUpdate = Callable[[object], Awaitable[None]]
+# Told which chats have new replies stored, once their update is marked handled.
+RepliesStored = Callable[[set[int]], None]
+# Marking an update handled is tried this often (with pauses) before it is left for the next start.
+COMPLETE_ATTEMPTS = 6
 
 
 @dataclass(frozen=True)
@@ -47,23 +52,34 @@ class UpdateDispatcher:
         bot: Bot,
         flood_guard: FloodGuard,
         max_concurrent: int = 64,
+        replies: PendingReplies | None = None,
+        replies_stored: RepliesStored | None = None,
     ) -> None:
         self._inbox = inbox
         self._process = process
         self._bot = bot
         self._flood_guard = flood_guard
+        self._replies = replies if replies is not None else PendingReplies()
+        self._replies_stored = replies_stored
         self._slots = asyncio.Semaphore(max_concurrent)
         self._queues: dict[Hashable, deque[_Work]] = {}
         self._workers: set[asyncio.Task[None]] = set()
+        # Updates queued here and not yet handled: a take-over sweep finds them pending too.
+        self._queued: set[int] = set()
         self._closing = False
 
     def submit(self, update_id: int, payload: str) -> None:
         """Queue a stored update behind earlier ones of the same chat; never blocks the caller."""
         if self._closing:
             return  # it stays pending in the inbox and is handled after the next start
+        if update_id in self._queued:
+            return
+        self._queued.add(update_id)
         update = self._parse(update_id, payload)
         sender = _sender(update, update_id)
-        admission = self._flood_guard.admit(sender) if _is_from_a_person(update) else Admission.ANSWER
+        admission = (
+            self._flood_guard.admit(sender, _sent_at(update)) if _is_from_a_person(update) else Admission.ANSWER
+        )
         queue = self._queues.get(sender)
         if queue is None:
             queue = self._queues[sender] = deque()
@@ -94,7 +110,10 @@ class UpdateDispatcher:
                 async with self._slots:
                     if self._closing:
                         return  # still pending in the inbox: handled after the next start
-                    await self._handle_once(work)
+                    try:
+                        await self._handle_once(work)
+                    finally:
+                        self._queued.discard(work.update_id)
         finally:
             self._queues.pop(sender, None)
 
@@ -113,10 +132,26 @@ class UpdateDispatcher:
                     await self._process(FloodWarning(work.update))
             except Exception as error:  # the handlers' own errors go to PTB's error handler; this is a bug
                 log.error("update %s could not be processed (%s)", work.update_id, type(error).__name__)
-        try:
-            await self._inbox.complete(work.update_id)
-        except SQLAlchemyError as error:
-            log.error("update %s handled but not marked so (%s)", work.update_id, type(error).__name__)
+        await self._complete(work.update_id)
+
+    async def _complete(self, update_id: int) -> None:
+        """Mark the update handled and store its replies in one transaction, then have them sent."""
+        replies = self._replies.take(update_id)
+        for attempt in range(COMPLETE_ATTEMPTS):
+            try:
+                ours = await self._inbox.complete(update_id, replies)
+                break
+            except SQLAlchemyError as error:
+                # Nothing was sent yet; if this keeps failing, the next start handles the update again.
+                log.error("update %s handled but not marked so (%s)", update_id, type(error).__name__)
+                if attempt + 1 == COMPLETE_ATTEMPTS:
+                    return
+                await asyncio.sleep(0.25 * 2**attempt)
+        if not ours:
+            log.warning("update %s was taken over by another instance while handled here; its answer is theirs", update_id)
+            return
+        if replies and self._replies_stored is not None:
+            self._replies_stored({message.chat_id for message in replies})
 
     def _parse(self, update_id: int, payload: str) -> Update | None:
         try:
@@ -136,6 +171,12 @@ def _sender(update: Update | None, update_id: int) -> Hashable:
     if update is not None and update.effective_user is not None:
         return update.effective_user.id
     return ("update", update_id)
+
+
+def _sent_at(update: Update | None) -> float | None:
+    """When the person sent it (Telegram's `date`, seconds since the epoch); a button press has none."""
+    message = update.message if update is not None else None
+    return message.date.timestamp() if message is not None and message.date is not None else None
 
 
 def _is_from_a_person(update: Update | None) -> bool:

@@ -1,18 +1,22 @@
-"""Keep to Telegram's sending limits, and retry failed requests only where nothing can arrive twice."""
+"""Keep to Telegram's sending limits, wait out every 429, and retry failed requests only where nothing can arrive twice."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import asynccontextmanager
+import warnings
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from aiolimiter import AsyncLimiter
-from telegram.error import BadRequest, NetworkError
-from telegram.ext import AIORateLimiter, BaseRateLimiter
+from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.ext import BaseRateLimiter
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.channels.telegram.pace import LocalSendPace, SendPace
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,14 @@ NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 RequestCallback = Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]]
 
 
+@dataclass
+class SendAttempt:
+    """Passed along with a request (PTB's rate_limit_args): tells the sender whether it left this process."""
+
+    started: bool = False
+    retry_afters: int = 0
+
+
 def safe_to_retry(method: str, error: NetworkError) -> bool:
     """Tell whether repeating `method` after `error` cannot make Telegram act twice."""
     if isinstance(error, BadRequest):
@@ -47,38 +59,36 @@ def safe_to_retry(method: str, error: NetworkError) -> bool:
     return method in IDEMPOTENT_METHODS or isinstance(error.__cause__, NOT_SENT)
 
 
-class TelegramRateLimiter(BaseRateLimiter[int]):
-    """About one message a second per chat (short bursts allowed), 30/s overall, 20/min per group."""
+def retry_after_seconds(error: RetryAfter) -> float:
+    """Return how long Telegram asked to wait, in seconds."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class TelegramRateLimiter(BaseRateLimiter[SendAttempt]):
+    """Pace every request by a `SendPace`; on 429 hold everything off for `retry_after` and try again, never giving up."""
 
     def __init__(
         self,
-        chat_burst: int = 5,
-        chat_seconds_per_message: float = 1.0,
-        overall_per_second: float = 30,
-        group_per_minute: float = 20,
-        retry_after_attempts: int = 3,
+        pace: SendPace | None = None,
         network_attempts: int = 4,
         network_delay: float = 0.5,
     ) -> None:
-        # PTB's limiter counts per group and overall, and waits out Telegram's RetryAfter (HTTP 429).
-        self._telegram = AIORateLimiter(
-            overall_max_rate=overall_per_second,
-            overall_time_period=1 if overall_per_second else 0,
-            group_max_rate=group_per_minute,
-            group_time_period=60 if group_per_minute else 0,
-            max_retries=retry_after_attempts,
-        )
-        self._chat_burst = chat_burst
-        self._chat_period = chat_burst * chat_seconds_per_message
-        self._chats: dict[int, AsyncLimiter] = {}
+        self._pace: SendPace = pace if pace is not None else LocalSendPace()
         self._network_attempts = network_attempts
         self._network_delay = network_delay
 
+    @property
+    def pace(self) -> SendPace:
+        return self._pace
+
     async def initialize(self) -> None:
-        await self._telegram.initialize()
+        return None
 
     async def shutdown(self) -> None:
-        await self._telegram.shutdown()
+        return None
 
     async def process_request(
         self,
@@ -87,41 +97,33 @@ class TelegramRateLimiter(BaseRateLimiter[int]):
         kwargs: dict[str, Any],
         endpoint: str,
         data: dict[str, Any],
-        rate_limit_args: int | None,
+        rate_limit_args: SendAttempt | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Send one request within the limits; repeat it after a network failure when that is safe."""
+        """Send one request within the limits; wait out 429s however long and often; repeat what cannot arrive twice."""
         attempt = 1
+        chat_id = _chat_of(data) if _posts_in_chat(endpoint) else None
         while True:
+            await self._pace.wait_turn(chat_id)
+            if rate_limit_args is not None:
+                rate_limit_args.started = True
             try:
-                async with self._chat_pace(endpoint, data):
-                    return await self._telegram.process_request(
-                        callback, args, kwargs, endpoint, data, rate_limit_args
-                    )
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                # Telegram did not carry it out: waiting and sending again cannot duplicate it.
+                seconds = retry_after_seconds(error)
+                if rate_limit_args is not None:
+                    rate_limit_args.retry_afters += 1
+                    rate_limit_args.started = False
+                log.warning("Telegram asks to wait %.0fs before %s; waiting, then sending again", seconds, endpoint)
+                await self._pace.hold_off(seconds)
             except NetworkError as error:
                 if attempt >= self._network_attempts or not safe_to_retry(endpoint, error):
                     raise
+                if rate_limit_args is not None:
+                    rate_limit_args.started = False
                 log.warning("%s failed (%s); trying again", endpoint, type(error).__name__)
                 await asyncio.sleep(self._network_delay * 2 ** (attempt - 1))
                 attempt += 1
-
-    @asynccontextmanager
-    async def _chat_pace(self, endpoint: str, data: dict[str, Any]) -> AsyncIterator[None]:
-        chat_id = _chat_of(data)
-        if chat_id is None or not self._chat_burst or not _posts_in_chat(endpoint):
-            yield
-            return
-        async with self._chat_limiter(chat_id):
-            yield
-
-    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
-        if len(self._chats) > 1024:
-            # Forget chats whose bucket has drained: they would start from a full burst anyway.
-            for key, drained in list(self._chats.items()):
-                if key != chat_id and drained.has_capacity(drained.max_rate):
-                    del self._chats[key]
-        if chat_id not in self._chats:
-            self._chats[chat_id] = AsyncLimiter(self._chat_burst, self._chat_period)
-        return self._chats[chat_id]
 
 
 def _chat_of(data: dict[str, Any]) -> int | None:

@@ -11,8 +11,19 @@ from telegram.error import Forbidden
 from bot.channels.telegram.convert import keyboard, split_text
 from core.content import Content
 from core.messages import ConversationKey, Reply
+from storage.telegram_outbox import OutgoingMessage
 
 log = logging.getLogger(__name__)
+
+
+def outgoing_messages(chat_id: int, reply: Reply) -> list[OutgoingMessage]:
+    """Turn a reply into the messages to queue: plain text split to Telegram's length, buttons under the last."""
+    parts = split_text(reply.text)
+    messages = []
+    for number, part in enumerate(parts, 1):
+        markup = keyboard(reply.buttons) if number == len(parts) else None
+        messages.append(OutgoingMessage(chat_id, part, markup.to_json() if markup is not None else None))
+    return messages
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:

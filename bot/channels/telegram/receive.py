@@ -15,12 +15,13 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 from telegram import Bot
 from telegram.constants import UpdateType
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.channels.telegram.dispatch import UpdateDispatcher
 from core.errors import AssistantError
-from storage.telegram_updates import UpdateInbox
+from storage.leases import Leases, LeaseTaken
+from storage.telegram_updates import StoredUpdate, UpdateInbox
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ MAX_POLL_DELAY = 30.0
 # How much longer than the long-poll timeout to wait for getUpdates' answer.
 POLL_READ_MARGIN = 10
 MIN_EMPTY_POLL = 0.2
+# Among the processes sharing a database, the holder of this lease is the one that polls.
+POLLER_LEASE = "telegram:poller"
+# What Telegram says when a second getUpdates ends a running one (two processes poll one bot).
+OTHER_POLLER = "terminated by other getUpdates request"
 
 
 def checked_secret(secret: str) -> str:
@@ -83,24 +88,72 @@ async def poll_updates(bot: Bot, inbox: UpdateInbox, dispatcher: UpdateDispatche
             if not updates and asyncio.get_running_loop().time() - asked < MIN_EMPTY_POLL:
                 # An API that ignores `timeout` would otherwise be asked in a tight loop.
                 await asyncio.sleep(MIN_EMPTY_POLL)
-            for update in updates:
-                update_id = update["update_id"]
-                payload = json.dumps(update, ensure_ascii=False)
-                if await inbox.receive(update_id, payload):
-                    dispatcher.submit(update_id, payload)
-                # The next request's offset confirms this update; it is stored by then.
-                offset = update_id + 1
+            if updates:
+                received = [StoredUpdate(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in updates]
+                # One transaction for the whole answer: a backlog is stored at once.
+                for stored in await inbox.receive_all(received):
+                    dispatcher.submit(stored.update_id, stored.payload)
+                # The next request's offset confirms these updates; they are stored by then.
+                offset = max(stored.update_id for stored in received) + 1
             failures = 0
         except InvalidToken:
             log.error("Telegram refuses the bot token; polling stopped")
             raise
         except RetryAfter as error:
             await asyncio.sleep(_seconds(error))
+        except Conflict as error:
+            failures += 1
+            delay = min(MAX_POLL_DELAY, 0.5 * 2 ** min(failures, 6))
+            if OTHER_POLLER in str(error):
+                log.warning(
+                    "another instance is polling this bot (Telegram ended our getUpdates); one bot token, "
+                    "one database: next try in %.1fs",
+                    delay,
+                )
+            else:
+                log.warning("Telegram refuses polling while a webhook is set; next try in %.1fs", delay)
+            await asyncio.sleep(delay)
         except (TelegramError, SQLAlchemyError) as error:
             failures += 1
             delay = min(MAX_POLL_DELAY, 0.5 * 2 ** min(failures, 6))
             log.warning("fetching updates failed (%s); next try in %.1fs", type(error).__name__, delay)
             await asyncio.sleep(delay)
+
+
+async def poll_as_the_one_poller(
+    bot: Bot,
+    inbox: UpdateInbox,
+    dispatcher: UpdateDispatcher,
+    timeout: int,
+    leases: Leases,
+    owner: str,
+    ttl: timedelta,
+) -> None:
+    """Poll only while holding the poller lease, so processes sharing a database never poll at once."""
+    waiting_told = False
+    while True:
+        try:
+            async with leases.hold(POLLER_LEASE, owner, ttl, wait=False) as held:
+                log.info("this instance polls Telegram for updates")
+                waiting_told = False
+                polling = asyncio.create_task(poll_updates(bot, inbox, dispatcher, timeout))
+                lost = asyncio.create_task(held.lost.wait())
+                try:
+                    await asyncio.wait({polling, lost}, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for task in (polling, lost):
+                        task.cancel()
+                    await asyncio.gather(polling, lost, return_exceptions=True)
+                if polling.done() and not polling.cancelled() and polling.exception() is not None:
+                    raise polling.exception()  # type: ignore[misc]
+                log.warning("another instance took over polling (this one's lease lapsed)")
+        except LeaseTaken:
+            if not waiting_told:
+                log.info("another instance is polling Telegram; this one takes over if it stops")
+                waiting_told = True
+        except SQLAlchemyError as error:
+            log.warning("the poller lease could not be checked (%s); trying again", type(error).__name__)
+        await asyncio.sleep(ttl.total_seconds() / 3)
 
 
 async def _fetch(bot: Bot, offset: int | None, timeout: int) -> list[dict[str, Any]]:
@@ -136,13 +189,21 @@ async def register_webhook(bot: Bot, url: str, secret: str) -> None:
             await asyncio.sleep(delay)
 
 
-async def stop_webhook_then_poll(bot: Bot, inbox: UpdateInbox, dispatcher: UpdateDispatcher, timeout: int) -> None:
+async def stop_webhook_then_poll(
+    bot: Bot,
+    inbox: UpdateInbox,
+    dispatcher: UpdateDispatcher,
+    timeout: int,
+    leases: Leases,
+    owner: str,
+    ttl: timedelta,
+) -> None:
     """Remove a webhook left from webhook mode (getUpdates is refused while one is set), then poll."""
     try:
         await bot.delete_webhook(drop_pending_updates=False)
     except TelegramError as error:
         log.warning("removing the webhook failed (%s); polling anyway", type(error).__name__)
-    await poll_updates(bot, inbox, dispatcher, timeout)
+    await poll_as_the_one_poller(bot, inbox, dispatcher, timeout, leases, owner, ttl)
 
 
 def _seconds(error: RetryAfter) -> float:

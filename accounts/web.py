@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from accounts.presence import PRESENCE, colleague_key
 from accounts.service import AccountService, SessionInfo
 
 ACCOUNTS = web.AppKey("accounts", AccountService)
@@ -115,6 +116,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         await request.app[ACCOUNTS].end_session(token)
+    info = current_session(request)
+    presence = request.app.get(PRESENCE)
+    if info is not None and presence is not None:
+        presence.logged_out(colleague_key(info.account.id))  # nobody can answer as them any more
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

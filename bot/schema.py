@@ -11,6 +11,7 @@ from sqlalchemy import MetaData
 import accounts.models  # noqa: F401  (the modules that define tables, imported for their tables)
 import handover.models  # noqa: F401
 import monitoring.tables  # noqa: F401
+import storage.office_calendar  # noqa: F401
 import storage.telegram_groups  # noqa: F401
 import storage.telegram_updates  # noqa: F401
 import storage.web_chat  # noqa: F401

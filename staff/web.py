@@ -7,8 +7,10 @@ from typing import Any
 
 from aiohttp import web
 
+from accounts.presence import PRESENCE
 from handover.desk import HandoverDesk
 from handover.labels import person_name
+from handover.views import StaffMember
 from staff import pages
 from staff.auth import staff_of, wants_json
 from staff.inbox import STAFF_INBOX, StaffInbox
@@ -57,7 +59,8 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
     inbox = _inbox(request)
     body, waiting = await inbox.lists(staff)
-    return _html(pages.page("Posteingang – Büro für Integrationsfragen", body, staff, csrf, waiting, "inbox"))
+    page = pages.page("Posteingang – Büro für Integrationsfragen", body, staff, csrf, waiting, "inbox", available=_available(request, staff))
+    return _html(page)
 
 
 async def inbox_part(request: web.Request) -> web.StreamResponse:
@@ -75,7 +78,8 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
     messages = await inbox.desk.messages(handover.id)
     body = pages.conversation(handover, messages, staff, inbox.content, inbox.desk.now(), csrf)
     title = f"{person_name(handover)} – Posteingang"
-    return _html(pages.page(title, body, staff, csrf, await inbox.waiting(), "conversation", handover.id))
+    waiting = await inbox.waiting()
+    return _html(pages.page(title, body, staff, csrf, waiting, "conversation", handover.id, _available(request, staff)))
 
 
 async def conversation_part(request: web.Request) -> web.StreamResponse:
@@ -141,6 +145,12 @@ async def retry(request: web.Request) -> web.StreamResponse:
     staff_of(request)
     handover_id = await _inbox(request).desk.retry(_id(request))
     return _done(request, f"/staff/c/{handover_id}")
+
+
+def _available(request: web.Request, staff: StaffMember) -> bool | None:
+    """Tell whether the colleague counts as available; an inbox page about to open counts as one."""
+    presence = request.app.get(PRESENCE)
+    return None if presence is None else not presence.chose_away(staff.key)
 
 
 def _inbox(request: web.Request) -> StaffInbox:

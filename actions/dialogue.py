@@ -188,8 +188,25 @@ class Dialogue:
         language = await handovers.forward(message)
         if language is None:
             return False, None
+        language = await self._follow_language(message, state, handovers, language)
         await self._record_handed_over(message, language)
         return True, None
+
+    async def _follow_language(
+        self, message: Message, state: ConversationState, handovers: Handovers, language: str
+    ) -> str:
+        """Let a handover's language follow the person, as the conversation's language does (settle_language)."""
+        text = clean_text(message.text) if message.kind is MessageKind.TEXT else ""
+        if not any(char.isalpha() for char in text):
+            return language
+        guess = self._understanding.detect_language(text, self._known(message.language_hint), state.language or language)
+        settled = settle_language(replace(state, language=state.language or language), guess)
+        if settled != state:
+            await self._conversations.save(message.conversation, settled)
+        now = self._language(settled, message.language_hint)
+        if now != language:
+            await handovers.follow_language(message.conversation, now)
+        return now
 
     async def _record_handed_over(self, message: Message, language: str) -> None:
         await self._count(

@@ -10,6 +10,7 @@ from sqlalchemy import MetaData
 
 import accounts.models  # noqa: F401  (the modules that define tables, imported for their tables)
 import handover.models  # noqa: F401
+import handover.templates  # noqa: F401
 import monitoring.tables  # noqa: F401
 import storage.office_calendar  # noqa: F401
 import storage.telegram_groups  # noqa: F401

@@ -11,7 +11,8 @@ with the assistant") and fetches what they attached through `media`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from core.errors import AssistantError
 from core.messages import ConversationKey, Reply
@@ -42,6 +43,27 @@ class Media:
 
     content: bytes
     mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class EarlierLine:
+    """One line of what a person and the assistant said, as the channel still keeps it; `repr` hides the text."""
+
+    author: str  # "person", "assistant" or "staff"
+    text: str
+    at: datetime
+
+    def __repr__(self) -> str:
+        return f"EarlierLine({self.author}, {len(self.text)} chars, {self.at.isoformat()})"
+
+
+@runtime_checkable
+class KeepsTranscript(Protocol):
+    """A channel that keeps the conversation for a while (the web chat), so staff can read what came before."""
+
+    async def earlier(self, conversation_id: str, before: datetime) -> list[EarlierLine]:
+        """Return the lines written before `before` that the channel still keeps, oldest first."""
+        ...
 
 
 class Outbound(Protocol):
@@ -82,6 +104,13 @@ class Channels:
         if channel is None:
             raise UnknownChannel(f"no running channel {conversation.channel!r}")
         return await channel.send(conversation, reply)
+
+    async def earlier(self, conversation: ConversationKey, before: datetime) -> list[EarlierLine] | None:
+        """Return what the conversation's channel still keeps from before `before`; None if it keeps nothing."""
+        channel = self._running.get(conversation.channel)
+        if not isinstance(channel, KeepsTranscript):
+            return None
+        return await channel.earlier(conversation.conversation_id, before)
 
     async def media(self, channel_name: str, reference: str) -> Media:
         """Fetch an attachment through the channel it came from."""

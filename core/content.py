@@ -119,6 +119,8 @@ class Language:
     name: str
     rtl: bool
     switch_phrases: tuple[str, ...]
+    # How the office's staff name it, in German ("Ukrainisch" for "Українська").
+    german: str = ""
 
 
 @dataclass(frozen=True)
@@ -289,6 +291,8 @@ def check_content(data_dir: Path) -> list[str]:
     for code in codes:
         if not switch.get(code):
             problems.append(f"languages.yml: no switch_phrases for {code}")
+        if not str(((languages_doc.get("languages") or {}).get(code) or {}).get("german") or "").strip():
+            problems.append(f"languages.yml: {code} has no German name (german:) for staff")
     problems += _check_ui(ui_doc, codes)
     problems += _check_counts(ui_doc.get("counts") or {}, codes)
     problems += _check_schedule(schedule_doc)
@@ -542,6 +546,7 @@ def _build(data_dir: Path) -> Content:
         code: Language(
             code=code,
             name=str(spec["name"]),
+            german=str(spec.get("german") or spec["name"]),
             rtl=bool(spec.get("rtl", False)),
             switch_phrases=tuple(str(p).casefold() for p in switch[code]),
         )

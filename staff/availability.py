@@ -72,7 +72,7 @@ async def availability_page(request: web.Request) -> web.StreamResponse:
     preview = [(language, person_status(content, language, now, state)) for language in PREVIEW_LANGUAGES]
     body = render_availability(content, closures, state.notice, history, preview, today, csrf)
     inbox = request.app.get(STAFF_INBOX)
-    waiting = await inbox.waiting() if inbox is not None else 0
+    waiting = await inbox.waiting(staff) if inbox is not None else 0
     presence = _presence(request)
     return _html(
         pages.page("Erreichbarkeit – Büro für Integrationsfragen", body, staff, csrf, waiting, "availability", available=not presence.chose_away(staff.key))

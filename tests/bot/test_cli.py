@@ -129,3 +129,11 @@ def test_content_check_fails_on_broken_content(base_settings: Settings, tmp_path
     result = run(["content", "check"], "", environment(base_settings, ASSISTANT_DATA_DIR=str(tmp_path / "data")))
     assert result.returncode == 1
     assert "no file for topic 'courses'" in result.stdout
+
+
+def test_a_wrong_database_url_stops_serve_with_one_line(base_settings: Settings) -> None:
+    env = environment(base_settings, ASSISTANT_DATABASE_URL="mysql://app:hunter2@db/assistant")
+    result = run(["serve"], "", env, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert result.stderr.startswith("assistant: ASSISTANT_DATABASE_URL ") and "hunter2" not in result.stderr

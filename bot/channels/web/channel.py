@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -15,7 +15,7 @@ from bot.channels.web.pages import demo_page, embed_script, static_asset, widget
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.socket import chat_socket
 from bot.keys import ASSISTANT, DATABASE
-from core.channels import WEB, Media, MediaUnavailable, UnknownChannel
+from core.channels import WEB, EarlierLine, Media, MediaUnavailable, UnknownChannel
 from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
@@ -34,6 +34,7 @@ class WebChatChannel:
         self._limits = limits
         self._retention = timedelta(hours=settings.web_chat_retention_hours)
         self._outbound: WebChatOutbound | None = None
+        self._transcripts: Transcripts | None = None
 
     def install(self, app: web.Application) -> None:
         """Add the chat's routes, its start-up and clean-up, and closing its websockets on shutdown."""
@@ -61,6 +62,7 @@ class WebChatChannel:
             retention_seconds=int(self._retention.total_seconds()),
         )
         self._outbound = WebChatOutbound(transcripts, chats)
+        self._transcripts = transcripts
         assistant.channels.register(self)
         forgetting = asyncio.create_task(self._forget_old_chats(transcripts))
         try:
@@ -70,12 +72,20 @@ class WebChatChannel:
             await asyncio.gather(forgetting, return_exceptions=True)
             assistant.channels.unregister(self)
             self._outbound = None
+            self._transcripts = None
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
         """Add a reply written later (by staff) to the chat and show it in its open tabs."""
         if self._outbound is None:
             raise UnknownChannel("the web chat is not running")
         return await self._outbound.send(conversation, reply)
+
+    async def earlier(self, conversation_id: str, before: datetime) -> list[EarlierLine]:
+        """Return what the person and the assistant said before `before`, as long as the transcript is kept."""
+        if self._transcripts is None:
+            return []
+        lines = await self._transcripts.earlier(conversation_id, before)
+        return [EarlierLine(line.author.value, line.text, at) for at, line in lines]
 
     async def media(self, reference: str) -> Media:
         """The web chat takes no attachments, so it has none to hand out."""

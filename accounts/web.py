@@ -18,6 +18,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from aiohttp import web
 
+from accounts.presence import PRESENCE, colleague_key
 from accounts.service import SESSION_IDLE, SESSION_LIFETIME, AccountError, AccountService, SessionInfo
 from accounts.sockets import SessionSockets
 from core.addresses import Network, client_address
@@ -160,6 +161,10 @@ async def logout(request: web.Request) -> web.StreamResponse:
     if token:
         ended = await request.app[ACCOUNTS].end_session(token)
         await request.app[SESSION_SOCKETS].close([ended])
+    info = current_session(request)
+    presence = request.app.get(PRESENCE)
+    if info is not None and presence is not None:
+        presence.logged_out(colleague_key(info.account.id))  # nobody can answer as them any more
     response = web.HTTPFound("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response

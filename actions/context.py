@@ -9,9 +9,15 @@ from datetime import datetime
 from actions.placeholders import NOTHING_SET, fill
 from core.availability import OfficeState
 from core.content import Content
-from core.localise import isolate_ltr_runs
+from core.localise import isolate_ltr_runs, localise_digits
 from core.messages import Button, Reply
 from core.topics import MENU_TOPICS
+
+# The office's notice ("closed today", "opens later today") is shown above answers about coming to
+# the office or reaching someone, and above greetings: where what it says matters.
+NOTICE_TOPICS = frozenset(
+    {"greeting", "help", "office_hours", "ukraine_support", "appointment", "location", "referral", "human_handover"}
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,20 @@ class ActionContext:
     def language_buttons(self) -> tuple[Button, ...]:
         return tuple(Button(lang.name, f"language:{code}") for code, lang in self.content.languages.items())
 
+    def notice(self, topic: str | None = None) -> str | None:
+        """Return the office's notice for today in the person's language, if it applies to this answer."""
+        notice = self.office.notice
+        if notice is None or (topic or self.topic) not in NOTICE_TOPICS:
+            return None
+        if not notice.applies(self.now.astimezone(self.content.office.timezone).date()):
+            return None
+        text = self.content.notice_text(notice.template, self.language)
+        return localise_digits(text.format(time=f"{notice.at:%H:%M}" if notice.at else ""), self.language)
+
     def reply(self, text: str, buttons: tuple[Button, ...] = (), topic: str | None = None) -> Reply:
+        notice = self.notice(topic)
+        if notice is not None:
+            text = f"{notice}\n\n{text}"
         rtl = self.content.is_rtl(self.language)
         return Reply(
             # German names and Latin-script words keep their order inside Arabic and Persian text.

@@ -11,6 +11,7 @@ from actions.conversations import ConversationStore, InMemoryConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandoverStatistics, InquiryRecorder
 from actions.reach import Reach
+from accounts.presence import OfficeNow, Presence
 from core.availability import OfficeStateSource
 from core.clock import Clock, utc_now
 from core.flood import Limits, LocalLimits
@@ -19,7 +20,7 @@ from core.channels import Channels
 from core.content import Content
 from core.settings import Settings
 from handover.desk import HandoverDesk
-from monitoring.config import office_hours, retention
+from monitoring.config import retention
 from monitoring.recorder import DatabaseInquiryRecorder
 from nlu.runtime import RunningNlu, running_nlu
 from nlu.understanding import MessageUnderstanding
@@ -27,6 +28,7 @@ from storage.db import Database
 from storage.migrate import open_database
 from storage.redis_bus import RedisBus, namespace_of, redis_client
 from storage.redis_limits import SharedLimits
+from storage.office_calendar import OfficeCalendar, OfficeCalendarStore
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Assistant:
     reach: Reach
     # Staff take conversations over here.
     handovers: HandoverDesk
+    # The office's own closures and notice, and the colleagues present: what people are told follows both.
+    calendar: OfficeCalendar
+    presence: Presence
     # Live events (handover changes, frames for open chats): this process only, or all over Redis.
     bus: EventBus = field(default_factory=LocalBus)
     # Flood guards and send limits: counted in this process, or for all processes in Redis.
@@ -69,10 +74,18 @@ def assemble(
     office: OfficeStateSource | None = None,
     bus: EventBus | None = None,
     limits: Limits | None = None,
+    calendar: OfficeCalendar | None = None,
 ) -> Assistant:
-    """Wire the dialogue and everything it reports to around a running understanding and database."""
+    """Wire the dialogue and everything it reports to around a running understanding and database.
+
+    What people are told about who helps follows `office` if given (a preview), else the office's
+    calendar in `database` and the colleagues present.
+    """
     conversations = conversations or InMemoryConversationStore()
     bus = bus if bus is not None else LocalBus()
+    calendar = calendar or OfficeCalendar(OfficeCalendarStore(database))
+    presence = Presence(clock)
+    office = office or OfficeNow(calendar, presence)
     if handover_statistics is None and isinstance(recorder, HandoverStatistics):
         # The statistics' recorder also takes the handovers' waiting times (monitoring.recorder).
         handover_statistics = recorder
@@ -103,6 +116,8 @@ def assemble(
         handovers=handovers,
         bus=bus,
         limits=limits if limits is not None else LocalLimits(),
+        calendar=calendar,
+        presence=presence,
         clock=clock,
     )
 
@@ -119,12 +134,15 @@ async def running_assistant(
     async with running_nlu(settings) as nlu, AsyncExitStack() as stack:
         if database is None:
             database = await stack.enter_async_context(open_database(settings.database_url))
+        calendar = await stack.enter_async_context(OfficeCalendar(OfficeCalendarStore(database)).running())
+        # The statistics' "office open" follows the closures the office set, as they stood when counted.
+        hours = nlu.content.office.open_hours(office or calendar)
         recorder = await stack.enter_async_context(
-            DatabaseInquiryRecorder(database, office_hours(nlu.content.schedules), retention=retention(settings), clock=clock)
+            DatabaseInquiryRecorder(database, hours, retention=retention(settings), clock=clock)
         )
         bus, limits = await stack.enter_async_context(shared_state(settings))
         yield assemble(
-            nlu, settings, database, conversations, clock=clock, recorder=recorder, office=office, bus=bus, limits=limits
+            nlu, settings, database, conversations, clock=clock, recorder=recorder, office=office, calendar=calendar, bus=bus, limits=limits
         )
 
 

@@ -13,6 +13,7 @@ import handover.models  # noqa: F401
 import handover.templates  # noqa: F401
 import monitoring.tables  # noqa: F401
 import storage.leases  # noqa: F401
+import storage.office_calendar  # noqa: F401
 import storage.telegram_groups  # noqa: F401
 import storage.telegram_outbox  # noqa: F401
 import storage.telegram_updates  # noqa: F401

@@ -23,6 +23,7 @@ from core.channels import Channel
 from core.settings import Settings
 from monitoring.config import analysis_config
 from monitoring.dashboard import install_analytics
+from staff.availability import install_availability
 from staff.web import install_staff_inbox
 from storage.db import Database
 from storage.migrate import open_database
@@ -56,6 +57,7 @@ def create_app(
         channel.install(app)
     # After the channels: the desk resumes sending to people once every channel can reach them.
     install_staff_inbox(app, ASSISTANT)
+    install_availability(app, ASSISTANT)
     return app
 
 

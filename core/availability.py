@@ -103,10 +103,10 @@ class OfficeRules:
         """Return one team's hours with every closure of the rules and the state applied."""
         return OfficeSchedule(team, self.hours[team], self.timezone, lambda day: self.day_off(day, state) is not None)
 
-    def combined(self, state: OfficeState) -> OfficeSchedule:
-        """Return the hours in which any team is there (the statistics' "office open")."""
+    def open_hours(self, office: OfficeStateSource) -> OfficeSchedule:
+        """Return the hours in which any team is there, closed on the days the office has closed (the statistics' "office open")."""
         slots = tuple(dict.fromkeys(slot for slots in self.hours.values() for slot in slots))
-        return OfficeSchedule("office", slots, self.timezone, lambda day: self.day_off(day, state) is not None)
+        return OfficeSchedule("office", slots, self.timezone, lambda day: self.day_off(day, office.current()) is not None)
 
 
 @dataclass(frozen=True)

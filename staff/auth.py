@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from accounts.presence import colleague_key
 from accounts.web import current_session, require_role
 from handover.views import StaffMember
 
@@ -18,4 +19,4 @@ def staff_of(request: web.Request) -> tuple[StaffMember, str]:
         raise web.HTTPUnauthorized(text="Bitte melden Sie sich an.")
     info = require_role(request, "staff")
     account = info.account
-    return StaffMember(f"account:{account.id}", account.display_name, frozenset(account.language_list)), info.csrf_token
+    return StaffMember(colleague_key(account.id), account.display_name, frozenset(account.language_list)), info.csrf_token

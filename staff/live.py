@@ -8,6 +8,7 @@ import logging
 
 from aiohttp import WSCloseCode, web
 
+from accounts.presence import PRESENCE
 from accounts.web import ACCOUNTS, SESSION_COOKIE, SESSION_SOCKETS, current_session, same_origin
 from handover.events import HandoverChange
 from staff.auth import staff_of
@@ -23,7 +24,7 @@ SESSION_CHECK = 5.0
 
 async def live_socket(request: web.Request) -> web.StreamResponse:
     """Push {"type": "change", "handover": id, "what": ...} to a logged-in colleague's page."""
-    staff_of(request)
+    staff, _ = staff_of(request)
     if not same_origin(request):
         raise web.HTTPForbidden(text="Only the inbox's own pages may connect.")
     inbox = request.app.get(STAFF_INBOX)
@@ -38,6 +39,10 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     inbox.sockets.add(socket)
     registry = request.app[SESSION_SOCKETS]
     registry.add(info.token_hash, socket)
+    # An open inbox page is what makes a colleague present; its socket going away ends that.
+    presence = request.app.get(PRESENCE)
+    if presence is not None:
+        presence.page_opened(staff.key, staff.languages)
     token = request.cookies.get(SESSION_COOKIE, "")
     try:
         with inbox.desk.events.watch() as changes:
@@ -46,6 +51,8 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
                 async for _ in socket:
                     pass  # pages send nothing; this waits until the page goes away
             finally:
+                if presence is not None:
+                    presence.page_closed(staff.key)
                 pushing.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await pushing

@@ -62,8 +62,17 @@ def refused_page(message: str, back: str) -> str:
     )
 
 
-def page(title: str, body: str, staff: StaffMember, csrf: str, waiting: int, main_id: str, conversation: int | None = None) -> str:
-    """Wrap a page of the inbox: header with the colleague and logout, the live script."""
+def page(
+    title: str,
+    body: str,
+    staff: StaffMember,
+    csrf: str,
+    waiting: int,
+    main_id: str,
+    conversation: int | None = None,
+    available: bool | None = None,
+) -> str:
+    """Wrap a page of the inbox: header with the colleague, presence and logout, the live script."""
     languages = ", ".join(sorted(staff.languages)) or "keine Sprachen eingetragen"
     count = f"({waiting}) " if waiting else ""
     return f"""<!doctype html>
@@ -73,15 +82,18 @@ def page(title: str, body: str, staff: StaffMember, csrf: str, waiting: int, mai
 <title data-base="{h(title)}">{h(count)}{h(title)}</title>
 <link rel="stylesheet" href="/staff/static/inbox.css">
 <script src="/staff/static/inbox.js" defer></script>
+<script src="/staff/static/presence.js" defer></script>
 </head><body>
 <header class="top">
 <div class="bar">
 <a class="home" href="/staff/">Posteingang <span id="waiting-count" class="count" aria-live="polite">{waiting or ""}</span></a>
 <span id="live" class="live" role="status" aria-live="polite">verbinde …</span>
 <span class="who">{h(staff.name)} <small>({h(languages)})</small></span>
+{presence_form(csrf, available, _back(main_id, conversation))}
 </div>
 <nav class="tools" aria-label="Werkzeuge">
 <a href="/staff/templates">Textbausteine</a>
+<a href="/staff/availability">Erreichbarkeit</a>
 <button id="notify" class="link toggle" type="button" hidden aria-pressed="false">Benachrichtigen</button>
 <button id="sound" class="link toggle" type="button" aria-pressed="false">Ton</button>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{h(csrf)}"><button class="link">Abmelden</button></form>
@@ -91,6 +103,26 @@ def page(title: str, body: str, staff: StaffMember, csrf: str, waiting: int, mai
 {body}
 </main></body></html>
 """
+
+
+def _back(main_id: str, conversation: int | None) -> str:
+    if conversation is not None:
+        return f"/staff/c/{conversation}"
+    return "/staff/availability" if main_id == "availability" else "/staff/"
+
+
+def presence_form(csrf: str, available: bool | None, back: str) -> str:
+    """Show whether the colleague counts as available, with the button to switch (None: say nothing)."""
+    if available is None:
+        return ""
+    state, label, other = ("verfügbar", "Abwesend melden", "away") if available else ("abwesend", "Verfügbar melden", "available")
+    chosen = "available" if available else "away"
+    return (
+        f'<form id="presence" method="post" action="/staff/presence" class="presence">'
+        f'<input type="hidden" name="csrf_token" value="{h(csrf)}"><input type="hidden" name="state" value="{other}">'
+        f'<input type="hidden" name="back" value="{h(back)}">'
+        f'<span id="presence-state" data-chosen="{chosen}" role="status">{state}</span> <button class="link">{label}</button></form>'
+    )
 
 
 def inbox_body(lists: str) -> str:

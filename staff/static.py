@@ -8,7 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 STATIC = Path(__file__).resolve().parent / "static"
-FILES = {"inbox.js": "text/javascript", "inbox.css": "text/css"}
+FILES = {"inbox.js": "text/javascript", "presence.js": "text/javascript", "inbox.css": "text/css"}
 
 
 async def static_file(request: web.Request) -> web.StreamResponse:

@@ -8,11 +8,11 @@ from typing import Any
 
 from aiohttp import web
 
+from accounts.presence import PRESENCE
 from core.templates import load_template_seeds
-
 from handover.desk import HandoverDesk
 from handover.labels import person_name
-from handover.views import HandoverView
+from handover.views import HandoverView, StaffMember
 from staff import pages
 from staff.auth import staff_of, wants_json
 from staff.forms import form_fields, path_id
@@ -68,7 +68,8 @@ async def inbox_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
     inbox = _inbox(request)
     body, waiting = await inbox.lists(staff)
-    return _html(pages.page("Posteingang – Büro für Integrationsfragen", pages.inbox_body(body), staff, csrf, waiting, "inbox"))
+    page = pages.page("Posteingang – Büro für Integrationsfragen", pages.inbox_body(body), staff, csrf, waiting, "inbox", available=_available(request, staff))
+    return _html(page)
 
 
 async def inbox_part(request: web.Request) -> web.StreamResponse:
@@ -91,7 +92,8 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
     picker = await _picker(inbox, handover)
     body = pages.conversation(handover, messages, staff, inbox.content, inbox.desk.now(), csrf, earlier, colleagues, picker)
     title = f"{person_name(handover)} – Posteingang"
-    return _html(pages.page(title, body, staff, csrf, await inbox.waiting(staff), "conversation", handover.id))
+    waiting = await inbox.waiting(staff)
+    return _html(pages.page(title, body, staff, csrf, waiting, "conversation", handover.id, _available(request, staff)))
 
 
 async def conversation_part(request: web.Request) -> web.StreamResponse:
@@ -185,6 +187,12 @@ async def retry(request: web.Request) -> web.StreamResponse:
     form = await _form(request)
     handover_id = await _inbox(request).desk.retry(message_id, staff, force=form.get("force") == "1")
     return _done(request, f"/staff/c/{handover_id}")
+
+
+def _available(request: web.Request, staff: StaffMember) -> bool | None:
+    """Tell whether the colleague counts as available; an inbox page about to open counts as one."""
+    presence = request.app.get(PRESENCE)
+    return None if presence is None else not presence.chose_away(staff.key)
 
 
 async def _picker(inbox: StaffInbox, handover: HandoverView) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from actions.handover import CANCEL_PAYLOAD
+from core.availability import FixedOffice, OfficeState
 from core.channels import CONSOLE, Media, MediaUnavailable
 from core.clock import Clock, utc_now
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply
@@ -76,12 +77,31 @@ async def run_console(settings: Settings, source: TextIO, sink: TextIO, at: date
     async with AsyncExitStack() as stack:
         clock: Clock = utc_now
         database = None
+        office: FixedOffice | None = None
         if at is not None:
+            # The office's real closures and notice, read once; everything else happens on the scratch copy.
+            office = FixedOffice(await _office_as_set(settings))
             clock = _running_from(at)
             scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assistant-at-")))
             database = await stack.enter_async_context(open_database(f"sqlite+aiosqlite:///{scratch / 'preview.db'}"))
-        assistant = await stack.enter_async_context(running_assistant(settings, database, clock=clock))
+        assistant = await stack.enter_async_context(running_assistant(settings, database, clock=clock, office=office))
         return await _chat(assistant, source, sink, interactive)
+
+
+async def _office_as_set(settings: Settings) -> OfficeState:
+    """Read the closures and the notice the office has set from the real database, changing nothing there."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import connect
+    from storage.office_calendar import OfficeCalendarStore
+
+    real = connect(settings.database_url)
+    try:
+        return await OfficeCalendarStore(real).state()
+    except SQLAlchemyError:
+        return OfficeState()  # no database yet, or one from before closures existed: nothing set
+    finally:
+        await real.close()
 
 
 def _running_from(at: datetime) -> Clock:

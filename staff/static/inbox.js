@@ -76,7 +76,9 @@
       again = true;
       return running;
     }
-    running = (conversationId ? refreshConversation() : refreshInbox())
+    // Other pages (e.g. /staff/availability) keep the socket for presence but have no list to refresh.
+    const refreshing = conversationId ? refreshConversation() : main.id === "inbox" ? refreshInbox() : Promise.resolve();
+    running = refreshing
       .catch(() => {})
       .finally(() => {
         running = null;

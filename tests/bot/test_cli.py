@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+import asyncio
 import os
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
+from core.availability import Closure
 from core.settings import PROJECT_ROOT, Settings
+from storage.migrate import open_database
+from storage.office_calendar import OfficeCalendarStore
 
 pytestmark = pytest.mark.slow
 
@@ -87,6 +92,16 @@ def test_chat_at_a_moment_answers_as_then_on_a_scratch_copy(rasa_settings: Setti
     # With an offset, the moment is taken as given: 13:30 UTC is 14:30 in Berlin.
     same = run(["chat", "--at", "2026-12-24T13:30+00:00"], "öffnungszeiten?\n", env)
     assert same.stdout.split("\n")[0] == hours.split("\n")[0]
+
+
+async def test_chat_at_follows_the_closures_the_office_set(rasa_settings: Settings, tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'office.db'}"
+    async with open_database(url) as database:
+        await OfficeCalendarStore(database).close_day(Closure(date(2026, 11, 26), "team_training"), "Olga", datetime.now(UTC))
+    env = environment(rasa_settings, NLU_URL=str(rasa_settings.nlu_url), NLU_TOKEN=str(rasa_settings.nlu_token), ASSISTANT_DATABASE_URL=url)
+    result = await asyncio.to_thread(run, ["chat", "--at", "2026-11-26T15:00"], "hours? Коли ви відкриті?\n", env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Сьогодні бюро зачинене: навчання працівників."), result.stdout
 
 
 def test_chat_at_rejects_what_is_not_a_moment(base_settings: Settings) -> None:

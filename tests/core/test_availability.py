@@ -17,6 +17,7 @@ from core.availability import (
     CONSULTATION,
     UKRAINE,
     Closure,
+    FixedOffice,
     Notice,
     OfficeState,
     availability,
@@ -233,3 +234,14 @@ def test_summer_time_moments_are_local(content: Content) -> None:
     # 12:30 UTC in June is 14:30 in Berlin: Thursday's hours.
     found = availability(content.office, OfficeState(), "en", datetime(2026, 6, 4, 12, 30, tzinfo=ZoneInfo("UTC")))
     assert found.open_now and found.until == at(2026, 6, 4, 17, 0)
+
+
+def test_the_statistics_office_hours_follow_the_closures_as_set(content: Content) -> None:
+    # The recorder counts each message as within or outside the hours with this schedule.
+    thursday = at(2026, 11, 26, 15, 0)
+    calendar = FixedOffice(OfficeState())
+    hours = content.office.open_hours(calendar)
+    assert hours.status(thursday).open_now
+    calendar = FixedOffice(OfficeState(closures={thursday.date(): Closure(thursday.date(), "office_event")}))
+    assert not content.office.open_hours(calendar).status(thursday).open_now
+    assert not hours.status(at(2026, 12, 24, 15, 0)).open_now  # and the yearly closures

@@ -137,6 +137,8 @@ class Dialogue:
         state = await self._reopened(message.conversation)
         if self._handovers is not None:
             await self._handovers.erase_conversation(message.conversation)
+        # What was not understood is the person's own words: forgotten too (the language with it).
+        await self._conversations.forget([message.conversation])
         ctx = self._context(PRIVACY, self._language(state, message.language_hint))
         return ctx.reply(ctx.ui("delete_confirmed"), ctx.menu_buttons())
 

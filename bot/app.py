@@ -7,7 +7,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from actions.conversations import ConversationStore, InMemoryConversationStore
+from actions.conversation_store import DatabaseConversationStore
+from actions.conversations import ConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandoverStatistics, InquiryRecorder
 from actions.reach import Reach
@@ -59,7 +60,8 @@ def assemble(
     handover_statistics: HandoverStatistics | None = None,
 ) -> Assistant:
     """Wire the dialogue and everything it reports to around a running understanding and database."""
-    conversations = conversations or InMemoryConversationStore()
+    if conversations is None:
+        conversations = conversation_store(settings, database, clock)
     if handover_statistics is None and isinstance(recorder, HandoverStatistics):
         # The statistics' recorder also takes the handovers' waiting times (monitoring.recorder).
         handover_statistics = recorder
@@ -88,6 +90,11 @@ def assemble(
         handovers=handovers,
         clock=clock,
     )
+
+
+def conversation_store(settings: Settings, database: Database, clock: Clock = utc_now) -> DatabaseConversationStore:
+    """Keep conversation state in the database, forgotten after the settings' retention."""
+    return DatabaseConversationStore(database, clock, timedelta(days=settings.conversation_retention_days))
 
 
 @asynccontextmanager

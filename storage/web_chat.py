@@ -17,6 +17,8 @@ from storage.db import Base, Database, insert_unless_present
 
 # A reload shows at most this many lines; older ones are deleted as new ones arrive.
 KEEP_LINES = 200
+# Sessions are deleted in batches, within the databases' limits on parameters per statement.
+_BATCH = 400
 
 
 class Author(StrEnum):
@@ -127,15 +129,17 @@ class Transcripts:
                 delete(WebChatLine).where(WebChatLine.session_id == session_id, WebChatLine.id.not_in(newest))
             )
 
-    async def forget_inactive(self) -> int:
-        """Delete every session (and its text) whose last activity is older than the retention."""
+    async def forget_inactive(self) -> list[str]:
+        """Delete every session (and its text) whose last activity is older than the retention; return their ids."""
         cutoff = self._cutoff()
         async with self._database.sessions() as session, session.begin():
-            stale = select(WebChatSession.id).where(WebChatSession.last_active_at < cutoff)
-            # SQLite does not cascade without PRAGMA foreign_keys, so the lines go first, explicitly.
-            await session.execute(delete(WebChatLine).where(WebChatLine.session_id.in_(stale)))
-            result = await session.execute(delete(WebChatSession).where(WebChatSession.last_active_at < cutoff))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+            stale = list(await session.scalars(select(WebChatSession.id).where(WebChatSession.last_active_at < cutoff)))
+            for start in range(0, len(stale), _BATCH):
+                batch = stale[start : start + _BATCH]
+                # SQLite does not cascade without PRAGMA foreign_keys, so the lines go first, explicitly.
+                await session.execute(delete(WebChatLine).where(WebChatLine.session_id.in_(batch)))
+                await session.execute(delete(WebChatSession).where(WebChatSession.id.in_(batch)))
+        return stale
 
     def _cutoff(self) -> datetime:
         return self._clock() - self._retention

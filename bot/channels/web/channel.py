@@ -10,6 +10,7 @@ from datetime import timedelta
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.conversations import ConversationStore
 from bot.channels.web.live import OpenChats, WebChatOutbound
 from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
@@ -62,7 +63,7 @@ class WebChatChannel:
         )
         self._outbound = WebChatOutbound(transcripts, chats)
         assistant.channels.register(self)
-        forgetting = asyncio.create_task(self._forget_old_chats(transcripts))
+        forgetting = asyncio.create_task(self._forget_old_chats(transcripts, assistant.conversations))
         try:
             yield
         finally:
@@ -86,14 +87,15 @@ class WebChatChannel:
         if runtime is not None:
             await runtime.chats.close_all()
 
-    async def _forget_old_chats(self, transcripts: Transcripts) -> None:
-        """Delete transcripts past their retention now and then, for as long as the app runs."""
+    async def _forget_old_chats(self, transcripts: Transcripts, conversations: ConversationStore) -> None:
+        """Delete transcripts past their retention, and what the assistant remembers of them, while the app runs."""
         interval = min(600.0, max(1.0, self._retention.total_seconds() / 4))
         while True:
             try:
                 forgotten = await transcripts.forget_inactive()
                 if forgotten:
-                    log.info("deleted %d web chat transcript(s) past their retention", forgotten)
+                    await conversations.forget(ConversationKey(WEB, session) for session in forgotten)
+                    log.info("deleted %d web chat transcript(s) past their retention", len(forgotten))
             except SQLAlchemyError as error:
                 log.warning("could not delete old web chat transcripts: %s", type(error).__name__)
             await asyncio.sleep(interval)

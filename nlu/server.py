@@ -27,7 +27,8 @@ class RasaServer:
         self._rasa = rasa_executable
         self._model = model
         self._log_file = log_file
-        self.token = secrets.token_urlsafe(24)
+        # Hex, so the token can never start with '-' (Rasa's argument parser would take it for an option).
+        self.token = secrets.token_hex(24)
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._process: asyncio.subprocess.Process | None = None
@@ -49,8 +50,7 @@ class RasaServer:
                 "127.0.0.1",
                 "--port",
                 str(self.port),
-                "--auth-token",
-                self.token,
+                f"--auth-token={self.token}",
                 "--log-file",
                 str(self._log_file),
                 stdin=asyncio.subprocess.DEVNULL,

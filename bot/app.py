@@ -21,6 +21,7 @@ from monitoring.config import office_hours, retention
 from monitoring.recorder import DatabaseInquiryRecorder
 from nlu.runtime import RunningNlu, running_nlu
 from nlu.understanding import MessageUnderstanding
+from storage.conversation_moves import ConversationMoves
 from storage.db import Database
 from storage.migrate import open_database
 
@@ -76,7 +77,8 @@ def assemble(
         retention=timedelta(days=settings.handover_retention_days),
         outbound=reach,
     )
-    dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers)
+    moves = ConversationMoves(database, clock)
+    dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers, moves)
     return Assistant(
         settings=settings,
         content=nlu.content,

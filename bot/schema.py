@@ -12,6 +12,7 @@ import accounts.models  # noqa: F401  (the modules that define tables, imported 
 import actions.conversation_store  # noqa: F401
 import handover.models  # noqa: F401
 import monitoring.tables  # noqa: F401
+import storage.conversation_moves  # noqa: F401
 import storage.telegram_groups  # noqa: F401
 import storage.telegram_updates  # noqa: F401
 import storage.web_chat  # noqa: F401

@@ -11,6 +11,7 @@ with the assistant") and fetches what they attached through `media`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from core.errors import AssistantError
@@ -44,11 +45,22 @@ class Media:
     mime_type: str | None = None
 
 
+class Arrival(StrEnum):
+    """Where a message sent later ended up: what staff may honestly be told about its delivery."""
+
+    # In front of the person: an open chat showed it, or Telegram accepted it for their phone.
+    SHOWN = "shown"
+    # Kept for the person (e.g. a web chat with no page open): they see it when they come back.
+    KEPT = "kept"
+    # Nothing can reach them (they blocked the bot, their chat is gone).
+    UNREACHABLE = "unreachable"
+
+
 class Outbound(Protocol):
     """A way to reach a person later, outside anything they sent."""
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
-        """Send `reply`; return False when the person cannot be reached (e.g. blocked the bot)."""
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
+        """Send `reply` and say where it arrived."""
         ...
 
 
@@ -60,6 +72,14 @@ class Channel(Outbound, Protocol):
 
     async def media(self, reference: str) -> Media:
         """Return an attachment's bytes by the reference the channel put into a Message; else MediaUnavailable."""
+        ...
+
+
+class Invitable(Protocol):
+    """A channel a conversation can move to: it makes the link that carries a move token to it."""
+
+    def invitation(self, token: str) -> str | None:
+        """Return a link that opens this channel with `token` (e.g. a Telegram deep link); None if it cannot yet."""
         ...
 
 
@@ -76,12 +96,23 @@ class Channels:
         if self._running.get(channel.name) is channel:
             del self._running[channel.name]
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         """Send `reply` to `conversation` through its channel; raise UnknownChannel when it is not running."""
         channel = self._running.get(conversation.channel)
         if channel is None:
             raise UnknownChannel(f"no running channel {conversation.channel!r}")
         return await channel.send(conversation, reply)
+
+    def accepts_moves(self, channel_name: str) -> bool:
+        """Tell whether a conversation can move to this channel now (it runs and makes invitations)."""
+        channel = self._running.get(channel_name)
+        return callable(getattr(channel, "invitation", None)) and channel.invitation("probe") is not None  # type: ignore[union-attr]
+
+    def invitation(self, channel_name: str, token: str) -> str | None:
+        """Return the link that moves a conversation to a running channel with `token`; None if it cannot."""
+        channel = self._running.get(channel_name)
+        invite = getattr(channel, "invitation", None)
+        return invite(token) if callable(invite) else None
 
     async def media(self, channel_name: str, reference: str) -> Media:
         """Fetch an attachment through the channel it came from."""

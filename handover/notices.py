@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from actions.context import ActionContext
 from actions.handover import CANCEL_PAYLOAD
 from actions.placeholders import moment
+from core.channels import TELEGRAM, WEB
 from core.content import Content
 from core.messages import Button, Reply
 from core.schedule import OpenStatus
@@ -23,8 +24,15 @@ def staffed_now(status: OpenStatus, now: datetime) -> bool:
     return status.open_now and status.until is not None and status.until - now >= LAST_CALL
 
 
-def confirmation(content: Content, language: str, now: datetime) -> Reply:
-    """Confirm the handover: someone answers shortly in the hours, or from the next opening outside them."""
+# What each channel lets a person send staff besides text, as the confirmation invites it.
+MEANWHILE = {TELEGRAM: "handover_meanwhile", WEB: "handover_meanwhile_web"}
+
+
+def confirmation(content: Content, language: str, now: datetime, channel: str = TELEGRAM) -> Reply:
+    """Confirm the handover: someone answers shortly in the hours, or from the next opening outside them.
+
+    The invitation to write meanwhile promises only what the person's channel can send.
+    """
     ctx = ActionContext(content, TOPIC, language, now)
     status = schedule_for(content, language).status(now)
     if staffed_now(status, now):
@@ -35,8 +43,19 @@ def confirmation(content: Content, language: str, now: datetime) -> Reply:
         when = content.ui_text("handover_started_closed", language).format(next=opening)
     else:
         when = ctx.ui("handover_started_later")
-    cancel = Button(ctx.ui("handover_cancel"), CANCEL_PAYLOAD)
-    return ctx.reply(f"{when}\n\n{ctx.ui('handover_meanwhile')}", (cancel,), TOPIC)
+    meanwhile = ctx.ui(MEANWHILE.get(channel, "handover_meanwhile_text"))
+    return ctx.reply(f"{when}\n\n{meanwhile}", (cancel_button(ctx),), TOPIC)
+
+
+def cancel_button(ctx: ActionContext) -> Button:
+    """The way back to the assistant, offered with everything the person gets during a handover."""
+    return Button(ctx.ui("handover_cancel"), CANCEL_PAYLOAD)
+
+
+def joined(content: Content, language: str, now: datetime) -> Reply:
+    """Tell the person a colleague has joined and will answer here; the way back stays offered."""
+    ctx = ActionContext(content, TOPIC, language, now)
+    return ctx.reply(ctx.ui("handover_joined"), (cancel_button(ctx),), TOPIC)
 
 
 def handback(content: Content, language: str, now: datetime) -> Reply:
@@ -45,9 +64,10 @@ def handback(content: Content, language: str, now: datetime) -> Reply:
     return ctx.reply(ctx.ui("handover_closed"), ctx.menu_buttons(), TOPIC)
 
 
-def staff_reply(text: str, language: str) -> Reply:
-    """Wrap a colleague's words; no topic marks them as staff's, not the assistant's."""
-    return Reply(text=text, language=language, topic=None, rtl=written_right_to_left(text))
+def staff_reply(content: Content, text: str, language: str) -> Reply:
+    """Wrap a colleague's words, with the way back to the assistant; no topic marks them as staff's."""
+    cancel = Button(content.ui_text("handover_cancel", language), CANCEL_PAYLOAD)
+    return Reply(text=text, language=language, buttons=(cancel,), topic=None, rtl=written_right_to_left(text))
 
 
 def written_right_to_left(text: str) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, String, Text, delete, select, update
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Select, String, Text, delete, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import utc_now
@@ -68,21 +68,30 @@ class TranscriptLine:
     buttons: tuple[Button, ...] = ()
 
 
+# The sessions to keep past their retention, given the cutoff: e.g. those whose handover to staff is
+# open or ended after the cutoff (handover.store.held_conversations), so staff replies still reach them.
+Held = Callable[[datetime], Select[tuple[str]]]
+
+
 class Transcripts:
     """Store, read and expire web chat transcripts."""
 
     def __init__(
-        self, database: Database, retention: timedelta, clock: Callable[[], datetime] = utc_now
+        self,
+        database: Database,
+        retention: timedelta,
+        clock: Callable[[], datetime] = utc_now,
+        held: Held | None = None,
     ) -> None:
         self._database = database
         self._retention = retention
         self._clock = clock
+        self._held = held
 
     async def history(self, session_id: str) -> list[TranscriptLine]:
         """Return a session's lines, oldest first; nothing once its retention has passed."""
         async with self._database.sessions() as session:
-            chat = await session.get(WebChatSession, session_id)
-            if chat is None or chat.last_active_at < self._cutoff():
+            if not await self._kept(session_id):
                 return []
             rows = await session.scalars(
                 select(WebChatLine).where(WebChatLine.session_id == session_id).order_by(WebChatLine.id)
@@ -91,9 +100,28 @@ class Transcripts:
 
     async def is_active(self, session_id: str) -> bool:
         """Tell whether a session exists and is within its retention (someone may still read it)."""
+        return await self._kept(session_id)
+
+    async def is_held(self, session_id: str) -> bool:
+        """Tell whether a session is kept past its retention now (e.g. it waits for staff's reply)."""
+        if self._held is None:
+            return False
         async with self._database.sessions() as session:
-            chat = await session.get(WebChatSession, session_id)
-            return chat is not None and chat.last_active_at >= self._cutoff()
+            found = await session.scalar(
+                select(WebChatSession.id).where(WebChatSession.id == session_id, WebChatSession.id.in_(self._held(self._cutoff())))
+            )
+            return found is not None
+
+    async def _kept(self, session_id: str) -> bool:
+        async with self._database.sessions() as session:
+            found = await session.scalar(
+                select(WebChatSession.id).where(WebChatSession.id == session_id, self._live(self._cutoff()))
+            )
+            return found is not None
+
+    def _live(self, cutoff: datetime) -> ColumnElement[bool]:
+        recent = WebChatSession.last_active_at >= cutoff
+        return recent if self._held is None else or_(recent, WebChatSession.id.in_(self._held(cutoff)))
 
     async def append(self, session_id: str, line: TranscriptLine) -> None:
         """Add a line, start the session if new, and count it as the session's latest activity."""
@@ -133,7 +161,7 @@ class Transcripts:
         """Delete every session (and its text) whose last activity is older than the retention; return their ids."""
         cutoff = self._cutoff()
         async with self._database.sessions() as session, session.begin():
-            stale = list(await session.scalars(select(WebChatSession.id).where(WebChatSession.last_active_at < cutoff)))
+            stale = list(await session.scalars(select(WebChatSession.id).where(~self._live(cutoff))))
             for start in range(0, len(stale), _BATCH):
                 batch = stale[start : start + _BATCH]
                 # SQLite does not cascade without PRAGMA foreign_keys, so the lines go first, explicitly.

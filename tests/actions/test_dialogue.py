@@ -15,7 +15,7 @@ from actions.dialogue import Dialogue
 from actions.inquiries import HandledMessage, Outcome
 from actions.reach import Reach
 from bot.app import Assistant, running_assistant
-from core.channels import Channels, Media, MediaUnavailable
+from core.channels import Arrival, Channels, Media, MediaUnavailable
 from core.messages import ConversationKey, Message, MessageKind, Reply
 from core.settings import Settings
 from storage.migrate import open_database
@@ -166,9 +166,9 @@ class Terminal:
     def __init__(self) -> None:
         self.sent: list[Reply] = []
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         self.sent.append(reply)
-        return True
+        return Arrival.SHOWN
 
     async def media(self, reference: str) -> Media:
         raise MediaUnavailable("none")
@@ -207,9 +207,9 @@ async def test_nobody_is_reached_who_cannot_be_until_they_write_again(assistant:
     reach = Reach(conversations, channels)
     dialogue = Dialogue(assistant.content, assistant.understanding, conversations, lambda: TUESDAY_MORNING)
     await dialogue.unreachable(KEY)
-    assert not await reach.send(KEY, Reply("Hallo", "de")) and terminal.sent == []
+    assert await reach.send(KEY, Reply("Hallo", "de")) is Arrival.UNREACHABLE and terminal.sent == []
     await dialogue.handle(text("hello"))
-    assert await reach.send(KEY, Reply("Hallo", "de")) and len(terminal.sent) == 1
+    assert await reach.send(KEY, Reply("Hallo", "de")) is Arrival.SHOWN and len(terminal.sent) == 1
 
 
 async def test_gibberish_is_not_understood_and_twice_offers_a_person(assistant: Assistant) -> None:

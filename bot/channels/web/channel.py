@@ -14,12 +14,14 @@ from actions.conversations import ConversationStore
 from bot.channels.web.live import OpenChats, WebChatOutbound
 from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
-from bot.channels.web.socket import chat_socket
+from bot.channels.web.socket import chat_socket, renew_session
+from bot.channels.web.upload import upload_file
 from bot.keys import ASSISTANT, DATABASE
-from core.channels import WEB, Media, MediaUnavailable, UnknownChannel
+from core.channels import WEB, Arrival, Media, MediaUnavailable, UnknownChannel
 from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
+from handover.store import held_conversations
 from storage.web_chat import Transcripts
 
 log = logging.getLogger(__name__)
@@ -45,10 +47,15 @@ class WebChatChannel:
         app.router.add_get("/chat/strings.json", widget_strings)
         app.router.add_get("/chat/static/{name}", static_asset)
         app.router.add_get("/chat/ws", chat_socket)
+        app.router.add_post("/chat/session", renew_session)
+        app.router.add_post("/chat/upload", upload_file)
 
     async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         assistant = app[ASSISTANT]
-        transcripts = Transcripts(app[DATABASE], self._retention, assistant.clock)
+        # A chat whose handover to staff is open (or ended within the retention) is kept: replies reach it.
+        transcripts = Transcripts(
+            app[DATABASE], self._retention, assistant.clock, held=lambda since: held_conversations(WEB, since)
+        )
         chats = OpenChats()
         limits = self._limits
         app[WEB_CHAT] = WebChatRuntime(
@@ -60,6 +67,9 @@ class WebChatChannel:
             limits=limits,
             origins=frozenset(self._settings.web_chat_origins),
             retention_seconds=int(self._retention.total_seconds()),
+            channels=assistant.channels,
+            handovers=assistant.handovers,
+            held_cookie_seconds=int(self._retention.total_seconds() + self._settings.handover_retention_days * 86400),
         )
         self._outbound = WebChatOutbound(transcripts, chats)
         assistant.channels.register(self)
@@ -72,15 +82,15 @@ class WebChatChannel:
             assistant.channels.unregister(self)
             self._outbound = None
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         """Add a reply written later (by staff) to the chat and show it in its open tabs."""
         if self._outbound is None:
             raise UnknownChannel("the web chat is not running")
         return await self._outbound.send(conversation, reply)
 
     async def media(self, reference: str) -> Media:
-        """The web chat takes no attachments, so it has none to hand out."""
-        raise MediaUnavailable("the web chat keeps no attachments")
+        """The web chat keeps no files itself: the desk keeps what people upload (bot.channels.web.upload)."""
+        raise MediaUnavailable("the web chat keeps no attachments of its own")
 
     async def _close_chats(self, app: web.Application) -> None:
         runtime = app.get(WEB_CHAT)

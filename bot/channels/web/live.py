@@ -10,7 +10,10 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from bot.channels.web.frames import line_frame
+from actions.handover import CANCEL_PAYLOAD
+from bot.channels.web.frames import handover_frame, line_frame
+from core.channels import Arrival
+from handover.notices import TOPIC as HANDOVER_TOPIC
 from core.messages import ConversationKey, Reply
 from storage.web_chat import Author, TranscriptLine, Transcripts
 
@@ -82,15 +85,18 @@ class WebChatOutbound:
         self._transcripts = transcripts
         self._chats = chats
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
-        """Add `reply` to the chat; False when the chat's transcript is gone (the person cannot see it)."""
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
+        """Add `reply` to the chat: SHOWN in an open tab, else KEPT for the person's return; UNREACHABLE when the chat is gone."""
         session_id = conversation.conversation_id
         if not await self._transcripts.is_active(session_id):
-            return False
+            return Arrival.UNREACHABLE
         line = TranscriptLine(author_of(reply), reply.text, reply.language, reply.rtl, reply.buttons)
         await self._transcripts.append(session_id, line)
-        await self._chats.push(session_id, line_frame(line))
-        return True
+        shown = await self._chats.push(session_id, line_frame(line))
+        if reply.topic is None or reply.topic == HANDOVER_TOPIC:
+            # A colleague's words or the desk's notices: whether staff look after the chat now.
+            await self._chats.push(session_id, handover_frame(any(b.payload == CANCEL_PAYLOAD for b in reply.buttons)))
+        return Arrival.SHOWN if shown else Arrival.KEPT
 
 
 def author_of(reply: Reply) -> Author:

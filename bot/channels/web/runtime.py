@@ -8,8 +8,10 @@ from aiohttp import web
 
 from actions.dialogue import Dialogue
 from bot.channels.web.live import OpenChats
+from core.channels import Channels
 from core.flood import FloodGuard
 from core.content import Content
+from handover.desk import HandoverDesk
 from storage.web_chat import Transcripts
 
 
@@ -44,6 +46,12 @@ class WebChatRuntime:
     # Sites other than the app's own that may open the chat's websocket.
     origins: frozenset[str]
     retention_seconds: int
+    # The running channels (a conversation may move to Telegram) and the staff desk.
+    channels: Channels | None = None
+    handovers: HandoverDesk | None = None
+    # The cookie's lifetime while staff look after the chat, renewed on every visit: the person
+    # must find the reply even days later (the transcript is kept until the handover ends).
+    held_cookie_seconds: int = 31 * 86400
 
 
 WEB_CHAT = web.AppKey("web_chat", WebChatRuntime)

@@ -9,7 +9,7 @@ from aiohttp import web
 from bot.channels.web.conversation import ChatConversation
 from bot.channels.web.language import requested_language
 from bot.channels.web.live import ChatConnection
-from bot.channels.web.runtime import WEB_CHAT
+from bot.channels.web.runtime import WEB_CHAT, WebChatRuntime
 from bot.channels.web.session import keep_session, new_token, session_id, token_from
 
 RETRY_LATER = {"Retry-After": "30"}
@@ -27,6 +27,25 @@ def origin_allowed(request: web.Request, allowed: frozenset[str]) -> bool:
     return parts.netloc.lower() == request.host.lower() or origin.rstrip("/") in allowed
 
 
+async def cookie_seconds(runtime: WebChatRuntime, chat: str) -> int:
+    """Keep the cookie as long as the transcript: longer while staff look after the chat."""
+    held = await runtime.transcripts.is_held(chat)
+    return max(runtime.held_cookie_seconds, runtime.retention_seconds) if held else runtime.retention_seconds
+
+
+async def renew_session(request: web.Request) -> web.StreamResponse:
+    """Set the cookie again with the lifetime the chat needs now (called by the page once staff look after it)."""
+    runtime = request.app[WEB_CHAT]
+    if not origin_allowed(request, runtime.origins):
+        raise web.HTTPForbidden(text="This page may not use the chat.")
+    token = token_from(request)
+    if token is None:
+        raise web.HTTPForbidden(text="No chat session.")
+    response = web.Response(status=204)
+    keep_session(response, request, token, await cookie_seconds(runtime, session_id(token)))
+    return response
+
+
 async def chat_socket(request: web.Request) -> web.StreamResponse:
     """Open a chat websocket for the browser's session (a new one if it has none)."""
     runtime = request.app[WEB_CHAT]
@@ -42,7 +61,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     chat = session_id(token)
     if runtime.chats.count(chat) >= limits.sockets_per_chat or runtime.chats.count() >= limits.sockets_in_all:
         raise web.HTTPServiceUnavailable(text="Too many open chats; please try again later.", headers=RETRY_LATER)
-    keep_session(socket, request, token, runtime.retention_seconds)
+    keep_session(socket, request, token, await cookie_seconds(runtime, chat))
     await socket.prepare(request)
     language = requested_language(request, runtime.content)
     await ChatConversation(runtime, ChatConnection(chat, socket), language).run()

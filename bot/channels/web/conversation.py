@@ -78,14 +78,16 @@ class ChatConversation:
             # The greeting is not kept: a visitor who never writes leaves nothing behind.
             await self._connection.send(reply_frame(await self._runtime.dialogue.welcome(self._key, self._hint)))
             return
-        if any(line.author is Author.STAFF for line in lines) and self._runtime.handovers is not None:
-            # Staff replies kept while the page was closed are in front of the person now.
+        if self._runtime.handovers is not None:
+            # What was kept while the page was closed (staff replies, notices) is in front of the person now.
             await self._runtime.handovers.seen(self._key)
-        await self._tell_handover()
+        if await self._runtime.dialogue.handed_over(self._key):
+            await self._tell_handover(active=True)
 
-    async def _tell_handover(self) -> None:
+    async def _tell_handover(self, active: bool | None = None) -> None:
         """Tell the page whether staff look after the chat, with a fresh "continue on Telegram" link if possible."""
-        active = await self._runtime.dialogue.handed_over(self._key)
+        if active is None:
+            active = await self._runtime.dialogue.handed_over(self._key)
         link = None
         channels = self._runtime.channels
         if active and channels is not None and channels.accepts_moves(TELEGRAM):

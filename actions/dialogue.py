@@ -25,6 +25,7 @@ from actions.language import (
 )
 from actions.menu import answer_with_menu
 from actions.registry import action_for
+from core.availability import FixedOffice, OfficeStateSource
 from core.clock import Clock
 from core.content import Content
 from core.errors import NluUnavailable
@@ -73,9 +74,12 @@ class Dialogue:
         clock: Clock,
         recorder: InquiryRecorder | None = None,
         handovers: Handovers | None = None,
+        office: OfficeStateSource | None = None,
         moves: ConversationMoves | None = None,
     ) -> None:
         self._content = content
+        # Closures, the notice and who is present, as the office has set them.
+        self._office = office or FixedOffice()
         self._moves = moves
         self._understanding = understanding
         self._conversations = conversations
@@ -220,8 +224,25 @@ class Dialogue:
         language = await handovers.forward(message)
         if language is None:
             return False, None
+        language = await self._follow_language(message, state, handovers, language)
         await self._record_handed_over(message, language)
         return True, None
+
+    async def _follow_language(
+        self, message: Message, state: ConversationState, handovers: Handovers, language: str
+    ) -> str:
+        """Let a handover's language follow the person, as the conversation's language does (settle_language)."""
+        text = clean_text(message.text) if message.kind is MessageKind.TEXT else ""
+        if not any(char.isalpha() for char in text):
+            return language
+        guess = self._understanding.detect_language(text, self._known(message.language_hint), state.language or language)
+        settled = settle_language(replace(state, language=state.language or language), guess)
+        if settled != state:
+            await self._conversations.save(message.conversation, settled)
+        now = self._language(settled, message.language_hint)
+        if now != language:
+            await handovers.follow_language(message.conversation, now)
+        return now
 
     async def _record_handed_over(self, message: Message, language: str) -> None:
         await self._count(
@@ -336,7 +357,7 @@ class Dialogue:
         return replace(reply, text=f"{ctx.ui('message_too_long')}\n{reply.text}")
 
     def _context(self, topic: str, language: str) -> ActionContext:
-        return ActionContext(self._content, topic, language, self._clock())
+        return ActionContext(self._content, topic, language, self._clock(), office=self._office.current())
 
     def _handover_reason(self, topic: str, state: ConversationState) -> HandoverReason | None:
         if topic != "human_handover" or self._handovers is None:

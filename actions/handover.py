@@ -55,6 +55,10 @@ class Handovers(Protocol):
         """Hand the conversation (and the earlier unclear questions) to staff; None if it already was."""
         ...
 
+    async def follow_language(self, conversation: ConversationKey, language: str) -> None:
+        """The person now writes in `language`: staff see it, and their replies are labelled in it."""
+        ...
+
     async def cancel(self, conversation: ConversationKey) -> Reply | None:
         """End the person's handover at their request; return the handback, or None if there was none."""
         ...

@@ -8,11 +8,13 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from core.content import check_content, load_content, render_review_state, review_fingerprint
+from core.content import check_content, load_content, load_office_rules, render_review_state, review_fingerprint
+from core.content import fingerprint as text_fingerprint
+from core.templates import check_templates, load_template_seeds, render_template_review_state
 from core.errors import AssistantError, NluUnavailable
 from core.settings import Settings
 
@@ -25,8 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         return int(args.run(settings, args))
     except AssistantError as error:
         print(f"assistant: {error}", file=sys.stderr)
@@ -43,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     parse.set_defaults(run=_run_parse)
 
     chat = commands.add_parser("chat", help="talk to the assistant in the terminal (or via stdin)")
+    chat.add_argument(
+        "--at",
+        type=_moment,
+        default=None,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="answer as at this moment (Europe/Berlin unless it has an offset), on a scratch copy: nothing real changes",
+    )
     chat.set_defaults(run=_run_chat)
 
     serve = commands.add_parser("serve", help="run the channels: the web server, and Telegram when configured")
@@ -62,7 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     content_commands = content.add_subparsers(required=True, metavar="action")
     content_commands.add_parser("check", help="validate data/faq/ and friends").set_defaults(run=_run_content_check)
     fingerprint = content_commands.add_parser("fingerprint", help="print what a native speaker's review confirms")
-    fingerprint.add_argument("topic", help="a topic id, or 'ui' for the interface strings")
+    fingerprint.add_argument("topic", help="a topic id, 'ui' for the interface strings, or template:KEY")
     fingerprint.add_argument("language")
     fingerprint.set_defaults(run=_run_content_fingerprint)
 
@@ -114,6 +123,7 @@ async def _add_account(
 
 def _run_content_check(settings: Settings, args: argparse.Namespace) -> int:
     problems = check_content(settings.data_dir)
+    problems += check_templates(settings.data_dir) if not problems else []
     for problem in problems:
         print(problem)
     if problems:
@@ -123,11 +133,22 @@ def _run_content_check(settings: Settings, args: argparse.Namespace) -> int:
     examples = sum(len(ex) for topic in content.topics.values() for ex in topic.examples.values())
     print(f"content OK: {len(content.topics)} topics, {len(content.languages)} languages, {examples} examples")
     print(render_review_state(content))
+    seeds = load_template_seeds(settings.data_dir)
+    print(f"reply templates OK: {len(seeds)}")
+    print(render_template_review_state(seeds, list(content.languages)))
     return 0
 
 
 def _run_content_fingerprint(settings: Settings, args: argparse.Namespace) -> int:
     content = load_content(settings.data_dir)
+    if args.topic.startswith("template:"):
+        key = args.topic.removeprefix("template:")
+        seed = next((s for s in load_template_seeds(settings.data_dir) if s.key == key), None)
+        if seed is None or args.language not in seed.texts:
+            print(f"unknown template or language: {key} {args.language}", file=sys.stderr)
+            return 1
+        print(text_fingerprint(seed.texts[args.language]))
+        return 0
     try:
         print(review_fingerprint(content, args.topic, args.language))
     except KeyError:
@@ -186,7 +207,10 @@ async def _parse_one(understanding: MessageUnderstanding, line: str) -> dict[str
 def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import run_console
 
-    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+    at: datetime | None = args.at
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=load_office_rules(settings.data_dir).timezone)
+    return asyncio.run(run_console(settings, sys.stdin, sys.stdout, at=at))
 
 
 def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -204,6 +228,13 @@ def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     asyncio.run(serve(settings, ready=ready))
     return 0
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a moment (YYYY-MM-DDTHH:MM, optionally with an offset): {text!r}") from error
 
 
 def _day(text: str) -> date:

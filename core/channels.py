@@ -11,8 +11,9 @@ with the assistant") and fetches what they attached through `media`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from core.errors import AssistantError
 from core.messages import ConversationKey, Reply
@@ -54,6 +55,27 @@ class Arrival(StrEnum):
     KEPT = "kept"
     # Nothing can reach them (they blocked the bot, their chat is gone).
     UNREACHABLE = "unreachable"
+
+
+@dataclass(frozen=True)
+class EarlierLine:
+    """One line of what a person and the assistant said, as the channel still keeps it; `repr` hides the text."""
+
+    author: str  # "person", "assistant" or "staff"
+    text: str
+    at: datetime
+
+    def __repr__(self) -> str:
+        return f"EarlierLine({self.author}, {len(self.text)} chars, {self.at.isoformat()})"
+
+
+@runtime_checkable
+class KeepsTranscript(Protocol):
+    """A channel that keeps the conversation for a while (the web chat), so staff can read what came before."""
+
+    async def earlier(self, conversation_id: str, before: datetime) -> list[EarlierLine]:
+        """Return the lines written before `before` that the channel still keeps, oldest first."""
+        ...
 
 
 class Outbound(Protocol):
@@ -113,6 +135,13 @@ class Channels:
         channel = self._running.get(channel_name)
         invite = getattr(channel, "invitation", None)
         return invite(token) if callable(invite) else None
+
+    async def earlier(self, conversation: ConversationKey, before: datetime) -> list[EarlierLine] | None:
+        """Return what the conversation's channel still keeps from before `before`; None if it keeps nothing."""
+        channel = self._running.get(conversation.channel)
+        if not isinstance(channel, KeepsTranscript):
+            return None
+        return await channel.earlier(conversation.conversation_id, before)
 
     async def media(self, channel_name: str, reference: str) -> Media:
         """Fetch an attachment through the channel it came from."""

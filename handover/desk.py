@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 
 from actions.handover import HandoverRequest
 from actions.inquiries import HandoverStatistics, HandoverWait
-from core.channels import Channels, Media, MediaUnavailable, Outbound
+from core.availability import FixedOffice, OfficeStateSource
+from core.channels import Channels, EarlierLine, Media, MediaUnavailable, Outbound
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind, Reply
-from handover.errors import EmptyReply, NotResendable
+from handover.errors import EmptyReply, NotResendable, UnknownColleague
 from handover.events import HandoverChange, HandoverEvents
 from handover.models import ClosedBy
 from handover.notices import confirmation, handback
@@ -45,8 +46,11 @@ class HandoverDesk:
         statistics: HandoverStatistics | None = None,
         retention: timedelta = DEFAULT_RETENTION,
         outbound: Outbound | None = None,
+        office: OfficeStateSource | None = None,
     ) -> None:
         """Keep handovers in `database`; reach people through `outbound` (default: straight through `channels`)."""
+        # Who is present and which days are closed decide what the confirmation promises.
+        self._office = office or FixedOffice()
         self.events = HandoverEvents()
         self.retention = retention
         self._store = HandoverStore(database)
@@ -90,7 +94,15 @@ class HandoverDesk:
             # "I need help with a letter, can I talk to someone?" is worth keeping for staff.
             await self._store.append_incoming(message.conversation, incoming(message), self._clock())
         self.events.publish(HandoverChange(handover.id, "started"))
-        return confirmation(self._content, language, self._clock(), message.conversation.channel)
+        return confirmation(
+            self._content, language, self._clock(), self._office.current(), message.conversation.channel
+        )
+
+    async def follow_language(self, conversation: ConversationKey, language: str) -> None:
+        """Hold the handover in the language the person writes now (the dialogue settled it)."""
+        changed = await self._store.set_language(conversation, language)
+        if changed is not None:
+            self.events.publish(HandoverChange(changed, "language"))
 
     async def handed_over(self, conversation: ConversationKey) -> bool:
         """Tell whether staff look after the conversation now (a handover waits or is open)."""
@@ -146,6 +158,16 @@ class HandoverDesk:
     async def messages(self, handover_id: int, after: int = 0) -> list[MessageView]:
         return await self._store.messages(handover_id, after)
 
+    async def earlier(self, handover: HandoverView) -> list[EarlierLine] | None:
+        """Return the person's exchange with the assistant before the handover, as far as the channel still keeps it.
+
+        None when the channel keeps no transcript (Telegram: texts are erased once handled)."""
+        try:
+            return await self._channels.earlier(handover.conversation, handover.created_at)
+        except Exception as error:  # the context helps staff; its absence must not cost them the conversation
+            log.warning("could not read the exchange before a handover: %s", type(error).__name__)
+            return None
+
     async def claim(self, handover_id: int, staff: StaffMember, force: bool = False) -> HandoverView:
         """Take the conversation; raise ClaimedByOther if a colleague has it and `force` is not set."""
         claimed = await self._store.claim(handover_id, staff, force, self._clock())
@@ -158,6 +180,31 @@ class HandoverDesk:
         released = await self._store.release(handover_id, staff, self._clock())
         self.events.publish(HandoverChange(handover_id, "released"))
         return released
+
+    async def hand_to(
+        self,
+        handover_id: int,
+        staff: StaffMember,
+        colleague: StaffMember | None,
+        note: str = "",
+        force: bool = False,
+    ) -> HandoverView:
+        """Give the conversation to a named colleague, with a note for them; they are told at once."""
+        if colleague is None:
+            raise UnknownColleague()
+        note = note.strip()[:MAX_TEXT_CHARS]
+        handed = await self._store.hand_to(handover_id, staff, colleague, note or None, force, self._clock())
+        self.events.publish(HandoverChange(handover_id, "handed", to=colleague.key))
+        return handed
+
+    async def note(self, handover_id: int, staff: StaffMember, text: str) -> MessageView:
+        """Keep an internal note for colleagues; it is never sent, and is erased with the conversation."""
+        text = text.strip()[:MAX_TEXT_CHARS]
+        if not text:
+            raise EmptyReply()
+        stored = await self._store.add_note(handover_id, staff, text, self._clock())
+        self.events.publish(HandoverChange(handover_id, "note"))
+        return stored
 
     async def reply(
         self, handover_id: int, staff: StaffMember, text: str, key: str, force: bool = False
@@ -201,6 +248,14 @@ class HandoverDesk:
         self.events.publish(HandoverChange(handover_id, "delivery"))
         self._outbox.kick(handover_id)
         return handover_id
+
+    async def mark_read(self, handover_id: int, staff: StaffMember, upto: int) -> None:
+        """Note that the colleague has seen the conversation up to message `upto`."""
+        await self._store.mark_read(handover_id, staff.key, upto)
+
+    async def unread(self, handover_ids: list[int], staff: StaffMember) -> set[int]:
+        """Return the conversations with something the colleague has not seen yet."""
+        return await self._store.unread(handover_ids, staff.key)
 
     async def media(self, message_id: int) -> tuple[Media, str | None]:
         """Fetch an attachment (and its file name) from the channel it came through; nothing is stored."""

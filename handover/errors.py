@@ -22,7 +22,11 @@ class ClaimedByOther(HandoverError):
 
 
 class EmptyReply(HandoverError):
-    """A reply with nothing in it."""
+    """A reply (or a note) with nothing in it."""
+
+
+class UnknownColleague(HandoverError):
+    """A conversation was to be handed to someone who is not (or no longer) a colleague."""
 
 
 class NotResendable(HandoverError):

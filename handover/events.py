@@ -16,11 +16,13 @@ class HandoverChange:
     """Something happened to a handover; watchers read the details from the desk."""
 
     handover_id: int
-    # started, message, reply, delivery, claimed, released, closed, erased
+    # started, message, reply, delivery, claimed, released, handed, note, language, closed, erased
     what: str
     # For "erased": the staff group's forum topic and posts, which can no longer be looked up.
     staff_thread_id: int | None = None
     staff_posts: tuple[int, ...] = ()
+    # For "handed": the key of the colleague it was handed to (they are told).
+    to: str | None = None
 
 
 class HandoverEvents:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from core.channels import TELEGRAM, MediaUnavailable
 from core.content import Content
-from handover.errors import ClaimedByOther, EmptyReply, HandoverClosed, HandoverError, NotResendable
+from handover.errors import ClaimedByOther, EmptyReply, HandoverClosed, HandoverError, NotResendable, UnknownColleague
 from handover.views import HandoverView, MessageView
 
 REASONS = {
@@ -31,8 +31,9 @@ KINDS = {
 
 
 def language_label(content: Content, code: str) -> str:
+    """Name a language for staff in German, with its code: "Ukrainisch (uk)"."""
     known = content.languages.get(code)
-    return f"{known.name} ({code})" if known else code
+    return f"{known.german or known.name} ({code})" if known else code
 
 
 def topic_label(content: Content, topic: str | None) -> str:
@@ -55,6 +56,7 @@ def event_text(message: MessageView, handover: HandoverView) -> str:
         "started": f"{name} möchte mit dem Team sprechen",
         "claimed": f"{who} hat das Gespräch übernommen",
         "released": f"{who} hat das Gespräch freigegeben",
+        "handed": f"{who} hat das Gespräch an {message.text or 'eine Kollegin oder einen Kollegen'} übergeben",
         "closed_staff": f"{who} hat das Gespräch abgeschlossen; {name} ist wieder beim Assistenten",
         "closed_person": f"{name} ist selbst zum Assistenten zurückgekehrt",
         "closed_unreachable": f"{name} ist nicht mehr erreichbar ({why}) – Gespräch geschlossen",
@@ -90,6 +92,8 @@ def refusal(error: HandoverError | MediaUnavailable) -> str:
         return "Dieses Gespräch ist bereits abgeschlossen; es wird nichts mehr gesendet."
     if isinstance(error, EmptyReply):
         return "Bitte schreiben Sie eine Nachricht."
+    if isinstance(error, UnknownColleague):
+        return "Diese Kollegin oder diesen Kollegen gibt es im Posteingang nicht (mehr)."
     if isinstance(error, NotResendable):
         return "Diese Nachricht kann nicht erneut gesendet werden."
     if isinstance(error, MediaUnavailable):

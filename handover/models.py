@@ -25,6 +25,8 @@ class Direction(StrEnum):
     IN = "in"
     OUT = "out"
     EVENT = "event"
+    # An internal note of staff: shown to colleagues, never sent, erased with the conversation.
+    NOTE = "note"
 
 
 class Delivery(StrEnum):
@@ -120,6 +122,17 @@ class HandoverMessage(Base):
     delivery: Mapped[str | None] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class HandoverRead(Base):
+    """How far a colleague has read a handover: what came after is marked unread in their inbox."""
+
+    __tablename__ = "handover_reads"
+
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id", ondelete="CASCADE"), primary_key=True)
+    # The colleague's key, as in Handover.claimed_by.
+    reader: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seen_message_id: Mapped[int]
 
 
 class StaffChatPost(Base):

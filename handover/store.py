@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Text, delete, func, literal, or_, select, update
+from sqlalchemy import Select, String, Text, and_, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from handover.models import (
     Handover,
     HandoverFile,
     HandoverMessage,
+    HandoverRead,
     HandoverStatus,
     StaffChatPost,
 )
@@ -139,6 +140,15 @@ class HandoverStore:
                 row.waiting_since = now
             return Forwarded(row.id, row.language, int(inserted.id))
 
+    async def set_language(self, key: ConversationKey, language: str) -> int | None:
+        """Change the open handover's language; return its id if it changed."""
+        async with self._session() as session, session.begin():
+            row = await session.scalar(select(Handover).where(*_active_for(key)).with_for_update())
+            if row is None or row.language == language:
+                return None
+            row.language = language
+            return row.id
+
     async def active_for(self, key: ConversationKey) -> HandoverView | None:
         async with self._session() as session:
             row = await session.scalar(select(Handover).where(*_active_for(key)))
@@ -239,6 +249,35 @@ class HandoverStore:
                 session.add(_event(row.id, "released", staff.name, now))
             return HandoverView.of(row)
 
+    async def hand_to(
+        self, handover_id: int, by: StaffMember, to: StaffMember, note: str | None, force: bool, now: datetime
+    ) -> HandoverView:
+        """Give the handover to the colleague `to`, with an optional note; refuse if a third colleague has it."""
+        async with self._session() as session, session.begin():
+            row = await _locked(session, handover_id)
+            if row.claimed_by not in (None, by.key, to.key) and not force:
+                raise ClaimedByOther(row.claimed_by_name)
+            row.claimed_by, row.claimed_by_name = to.key, to.name
+            row.status = HandoverStatus.OPEN
+            row.last_activity_at = now
+            handed = _event(row.id, "handed", by.name, now)
+            handed.text = to.name
+            session.add(handed)
+            if note:
+                session.add(_note(row.id, by.name, note, now))
+            return HandoverView.of(row)
+
+    async def add_note(self, handover_id: int, by: StaffMember, text: str, now: datetime) -> MessageView:
+        """Keep an internal note on the handover (also on a closed one: it is erased with the conversation)."""
+        async with self._session() as session, session.begin():
+            row = await session.get(Handover, handover_id, with_for_update=True)
+            if row is None:
+                raise HandoverClosed()
+            note = _note(row.id, by.name, text, now)
+            session.add(note)
+            await session.flush()
+            return MessageView.of(note)
+
     async def add_reply(
         self, handover_id: int, staff: StaffMember, text: str, source_id: str, now: datetime, force: bool = False
     ) -> StoredReply:
@@ -311,6 +350,51 @@ class HandoverStore:
                 return None
             _close(session, row, by, None, handback, now)
             return HandoverView.of(row)
+
+    # --- what each colleague has read ----------------------------------------------------------------
+
+    async def mark_read(self, handover_id: int, reader: str, upto: int) -> None:
+        """Note that `reader` has seen the handover's messages up to message id `upto`."""
+        statement = dialect_insert(HandoverRead, self._database.engine.dialect).values(
+            handover_id=handover_id, reader=reader, seen_message_id=upto
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=[HandoverRead.handover_id, HandoverRead.reader],
+            set_={"seen_message_id": statement.excluded.seen_message_id},
+            where=HandoverRead.seen_message_id < statement.excluded.seen_message_id,
+        )
+        try:
+            async with self._session() as session, session.begin():
+                if await session.get(Handover, handover_id) is not None:
+                    await session.execute(statement)
+        except IntegrityError:
+            return  # erased a moment ago
+
+    async def unread(self, handover_ids: list[int], reader: str) -> set[int]:
+        """Return the handovers with something new for `reader`: the person wrote, a note, or it was handed on."""
+        if not handover_ids:
+            return set()
+        news = or_(
+            HandoverMessage.direction.in_([Direction.IN.value, Direction.NOTE.value]),
+            and_(HandoverMessage.direction == Direction.EVENT.value, HandoverMessage.kind.in_(["started", "handed"])),
+        )
+        async with self._session() as session:
+            latest = (
+                await session.execute(
+                    select(HandoverMessage.handover_id, func.max(HandoverMessage.id))
+                    .where(HandoverMessage.handover_id.in_(handover_ids), news)
+                    .group_by(HandoverMessage.handover_id)
+                )
+            ).all()
+            reads = (
+                await session.execute(
+                    select(HandoverRead.handover_id, HandoverRead.seen_message_id).where(
+                        HandoverRead.reader == reader, HandoverRead.handover_id.in_(handover_ids)
+                    )
+                )
+            ).all()
+        seen = {int(handover_id): int(upto) for handover_id, upto in reads}
+        return {int(handover_id) for handover_id, newest in latest if newest > seen.get(int(handover_id), 0)}
 
     # --- sending to the person exactly once --------------------------------------------------------
 
@@ -544,6 +628,10 @@ def _notice(handover_id: int, kind: str, now: datetime) -> HandoverMessage:
     return HandoverMessage(handover_id=handover_id, direction=Direction.OUT, kind=kind, delivery=Delivery.PENDING, created_at=now)
 
 
+def _note(handover_id: int, author: str, text: str, now: datetime) -> HandoverMessage:
+    return HandoverMessage(handover_id=handover_id, direction=Direction.NOTE, kind="note", text=text, author_name=author, created_at=now)
+
+
 def _event(handover_id: int, kind: str, actor: str | None, now: datetime) -> HandoverMessage:
     return HandoverMessage(handover_id=handover_id, direction=Direction.EVENT, kind=kind, author_name=actor, created_at=now)
 
@@ -566,5 +654,6 @@ async def _delete(session: AsyncSession, ids: list[int]) -> None:
         return
     await session.execute(delete(StaffChatPost).where(StaffChatPost.handover_id.in_(ids)))
     await session.execute(delete(HandoverFile).where(HandoverFile.handover_id.in_(ids)))
+    await session.execute(delete(HandoverRead).where(HandoverRead.handover_id.in_(ids)))
     await session.execute(delete(HandoverMessage).where(HandoverMessage.handover_id.in_(ids)))
     await session.execute(delete(Handover).where(Handover.id.in_(ids)))

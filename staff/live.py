@@ -57,7 +57,10 @@ async def _push(
                 await socket.close(code=WSCloseCode.POLICY_VIOLATION, message=b"logged out")
             continue
         try:
-            await socket.send_json({"type": "change", "handover": change.handover_id, "what": change.what})
+            frame: dict[str, object] = {"type": "change", "handover": change.handover_id, "what": change.what}
+            if change.to is not None:
+                frame["to"] = change.to
+            await socket.send_json(frame)
         except (ConnectionError, RuntimeError) as error:
             log.info("inbox update not sent (%s)", type(error).__name__)
             return

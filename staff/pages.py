@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from core.channels import channel_label
+from core.channels import EarlierLine, channel_label
 from core.content import Content
 from handover.labels import (
     KINDS,
@@ -24,6 +24,13 @@ from handover.models import HANDBACK, JOINED, NOTICES, Delivery, Direction
 from handover.routing import Offer, Section
 from handover.views import HandoverView, MessageView, StaffMember
 
+# Pages of the inbox run only this app's own scripts and talk only to it (its websocket included).
+# What happens when staff ask for something a handover's state does not allow (a domain error) is
+# answered by the app's edge (bot/edge.py), which also adds every other security header.
+CSP = (
+    "default-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; script-src 'self'; "
+    "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 BERLIN = ZoneInfo("Europe/Berlin")
 SECTION_TITLES = {
     Section.MINE: "Meine Gespräche",
@@ -67,16 +74,23 @@ def page(title: str, body: str, staff: StaffMember, csrf: str, waiting: int, mai
     return f"""<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="csrf-token" content="{h(csrf)}">
+<meta name="staff-key" content="{h(staff.key)}">
 <title data-base="{h(title)}">{h(count)}{h(title)}</title>
 <link rel="stylesheet" href="/staff/static/inbox.css">
 <script src="/staff/static/inbox.js" defer></script>
 </head><body>
 <header class="top">
+<div class="bar">
 <a class="home" href="/staff/">Posteingang <span id="waiting-count" class="count" aria-live="polite">{waiting or ""}</span></a>
-<span class="who">{h(staff.name)} <small>({h(languages)})</small></span>
 <span id="live" class="live" role="status" aria-live="polite">verbinde …</span>
-<button id="notify" class="link" type="button" hidden>Bei neuen Anfragen benachrichtigen</button>
+<span class="who">{h(staff.name)} <small>({h(languages)})</small></span>
+</div>
+<nav class="tools" aria-label="Werkzeuge">
+<a href="/staff/templates">Textbausteine</a>
+<button id="notify" class="link toggle" type="button" hidden aria-pressed="false">Benachrichtigen</button>
+<button id="sound" class="link toggle" type="button" aria-pressed="false">Ton</button>
 <form method="post" action="/logout"><input type="hidden" name="csrf_token" value="{h(csrf)}"><button class="link">Abmelden</button></form>
+</nav>
 </header>
 <main id="{h(main_id)}"{f' data-id="{conversation}"' if conversation is not None else ""}>
 {body}
@@ -84,30 +98,42 @@ def page(title: str, body: str, staff: StaffMember, csrf: str, waiting: int, mai
 """
 
 
-def inbox(offers: list[Offer], closed: list[HandoverView], content: Content, now: datetime, retention: timedelta) -> str:
+def inbox_body(lists: str) -> str:
+    """Wrap the lists in the inbox page: its heading, and the part live updates replace."""
+    return f'<h1 class="visually-hidden">Posteingang</h1>\n<div id="lists">{lists}</div>'
+
+
+def inbox(
+    offers: list[Offer],
+    closed: list[HandoverView],
+    content: Content,
+    now: datetime,
+    retention: timedelta,
+    unread: set[int] | None = None,
+) -> str:
     """Render the lists of conversations: mine, waiting, with colleagues, and recently closed."""
     parts = []
     for section in Section:
         rows = [offer for offer in offers if offer.section is section]
         if section is Section.WAITING or rows:
-            parts.append(_section(section, rows, content, now))
+            parts.append(_section(section, rows, content, now, unread or set()))
     parts.append(_closed(closed, content, now, retention))
     return "\n".join(parts)
 
 
-def _section(section: Section, offers: list[Offer], content: Content, now: datetime) -> str:
+def _section(section: Section, offers: list[Offer], content: Content, now: datetime, unread: set[int]) -> str:
     title = SECTION_TITLES[section]
     if not offers:
         return f'<section class="list"><h2>{h(title)}</h2><p class="empty">Niemand wartet gerade.</p></section>'
-    rows = "\n".join(_row(offer, content, now) for offer in offers)
+    rows = "\n".join(_row(offer, content, now, offer.handover.id in unread) for offer in offers)
     return f"""<section class="list" data-section="{section.name.lower()}"><h2>{h(title)} <span class="n">{len(offers)}</span></h2>
 <table><thead><tr><th>Name</th><th>Sprache</th><th>Anliegen</th><th>Kanal</th><th>Status</th><th>Wartet seit</th></tr></thead>
 <tbody>{rows}</tbody></table></section>"""
 
 
-def _row(offer: Offer, content: Content, now: datetime) -> str:
+def _row(offer: Offer, content: Content, now: datetime, unread: bool = False) -> str:
     handover = offer.handover
-    badges = []
+    badges = ['<span class="badge unread">neu</span>'] if unread else []
     if offer.speaks_language:
         badges.append('<span class="badge mine">Ihre Sprache</span>')
     if offer.for_language_colleagues:
@@ -120,12 +146,12 @@ def _row(offer: Offer, content: Content, now: datetime) -> str:
     wait = waited(handover.waiting_since, now) if handover.waiting_since else "beantwortet"
     urgent = " urgent" if handover.waiting_since and now - handover.waiting_since > timedelta(hours=1) else ""
     return (
-        f'<tr class="handover{urgent}" data-id="{handover.id}">'
-        f'<td><a href="/staff/c/{handover.id}">{h(person_name(handover))}</a> {"".join(badges)}</td>'
-        f"<td>{h(language_label(content, handover.language))}</td>"
-        f"<td>{h(_concern(handover, content))}</td>"
-        f"<td>{h(channel_label(handover.conversation.channel))}</td>"
-        f"<td>{h(status)}</td><td>{h(wait)}</td></tr>"
+        f'<tr class="handover{urgent}{" unread" if unread else ""}" data-id="{handover.id}">'
+        f'<td class="name"><a href="/staff/c/{handover.id}">{h(person_name(handover))}</a> {"".join(badges)}</td>'
+        f'<td data-label="Sprache">{h(language_label(content, handover.language))}</td>'
+        f'<td data-label="Anliegen">{h(_concern(handover, content))}</td>'
+        f'<td data-label="Kanal">{h(channel_label(handover.conversation.channel))}</td>'
+        f'<td data-label="Status">{h(status)}</td><td data-label="Wartet seit" class="wait">{h(wait)}</td></tr>'
     )
 
 
@@ -143,13 +169,80 @@ def _closed(closed: list[HandoverView], content: Content, now: datetime, retenti
     return f'<section class="list closed"><h2>Kürzlich abgeschlossen</h2>{rows}<p class="note">{h(retention_note(retention))}</p></section>'
 
 
-def conversation(handover: HandoverView, messages: list[MessageView], staff: StaffMember, content: Content, now: datetime, csrf: str) -> str:
-    """Render one conversation: who and what, the actions, the messages and the reply box."""
+def conversation(
+    handover: HandoverView,
+    messages: list[MessageView],
+    staff: StaffMember,
+    content: Content,
+    now: datetime,
+    csrf: str,
+    earlier: list[EarlierLine] | None = None,
+    colleagues: list[StaffMember] | None = None,
+    picker: str = "",
+) -> str:
+    """Render one conversation: who and what, the actions, what came before, the messages, the reply box and the tools."""
     return f"""<nav><a href="/staff/">← zurück zum Posteingang</a></nav>
 <section id="summary" class="summary">{summary(handover, staff, content, now)}</section>
 <section id="actions" class="actions">{actions(handover, staff, csrf)}</section>
-<ol id="messages" class="messages" aria-live="polite">{message_list(handover, messages, content, now, csrf)}</ol>
-<section id="composer" data-mode="{composer_mode(handover, staff)}">{composer(handover, staff, content, csrf)}</section>"""
+{before_handover(handover, earlier, now)}
+<h2 class="visually-hidden">Gespräch mit dem Team</h2>
+<ol id="messages" class="messages" aria-live="polite" aria-label="Nachrichten" tabindex="0">{message_list(handover, messages, content, now, csrf)}</ol>
+<section id="composer" data-mode="{composer_mode(handover, staff)}">{composer(handover, staff, content, csrf, picker)}</section>
+{tools(handover, colleagues or [], content, csrf)}"""
+
+
+def tools(handover: HandoverView, colleagues: list[StaffMember], content: Content, csrf: str) -> str:
+    """Render what stays put while the conversation updates live: an internal note, and handing it to a colleague."""
+    base = f"/staff/c/{handover.id}"
+    token = f'<input type="hidden" name="csrf_token" value="{h(csrf)}">'
+    note = f"""<details class="tool note-tool"><summary>Interne Notiz</summary>
+<form method="post" action="{base}/note" class="action" data-reset="1">{token}
+<label for="note-text">Notiz für Kolleg:innen – wird nie an die Person gesendet</label>
+<textarea id="note-text" name="text" rows="2" required maxlength="8000"></textarea>
+<button type="submit">Notiz speichern</button></form></details>"""
+    if not handover.active:
+        return f'<section id="tools" class="tools-panel">{note}</section>'
+    options = "".join(
+        f'<option value="{h(member.key)}">{h(member.name)}{h(_speaks(member, content))}</option>' for member in colleagues
+    )
+    hand = f"""<details class="tool hand-tool"><summary>An Kolleg:in übergeben</summary>
+<form method="post" action="{base}/hand" class="action" data-reset="1">{token}
+<label for="hand-to">Kolleg:in</label>
+<select id="hand-to" name="to" required><option value="">– bitte wählen –</option>{options}</select>
+<label for="hand-note">Notiz dazu (optional; nur für das Team)</label>
+<textarea id="hand-note" name="note" rows="2" maxlength="8000"></textarea>
+<button type="submit">Übergeben</button></form></details>"""
+    return f'<section id="tools" class="tools-panel">{note}{hand}</section>'
+
+
+def _speaks(member: StaffMember, content: Content) -> str:
+    names = [content.languages[code].german or code for code in sorted(member.languages) if code in content.languages]
+    return f" – spricht {', '.join(names)}" if names else ""
+
+
+def before_handover(handover: HandoverView, earlier: list[EarlierLine] | None, now: datetime) -> str:
+    """Show the person's exchange with the assistant before the handover, marked as such (never part of the reply thread)."""
+    channel = channel_label(handover.conversation.channel)
+    if earlier is None:
+        return (
+            '<section id="earlier" class="earlier none"><h2>Vor der Übergabe</h2>'
+            f'<p class="note">{h(channel)}: Der Assistent speichert den Chat vor der Übergabe nicht. '
+            "Zu sehen sind das letzte Thema (Anliegen) und, was er nicht verstanden hat und die Person weitergeben ließ.</p></section>"
+        )
+    if not earlier:
+        return (
+            '<section id="earlier" class="earlier none"><h2>Vor der Übergabe</h2>'
+            f'<p class="note">{h(channel)}: Vom Chat mit dem Assistenten ist nichts (mehr) gespeichert.</p></section>'
+        )
+    who = {"person": person_name(handover), "assistant": "Assistent", "staff": "Team"}
+    items = "\n".join(
+        f'<li class="msg {"person" if line.author == "person" else "assistant"}"><div class="meta">{h(who.get(line.author, line.author))}'
+        f' · {h(_when(line.at, now))}</div><div class="text" dir="auto">{h(line.text)}</div></li>'
+        for line in earlier
+    )
+    return f"""<section id="earlier" class="earlier"><details open><summary><h2>Vor der Übergabe: mit dem Assistenten ({len(earlier)})</h2></summary>
+<p class="note">So weit der {h(channel)} es noch speichert. Nur zum Lesen – die Person hat das dem Assistenten geschrieben, nicht dem Team.</p>
+<ol class="messages before" aria-label="Vor der Übergabe mit dem Assistenten" tabindex="0">{items}</ol></details></section>"""
 
 
 def summary(handover: HandoverView, staff: StaffMember, content: Content, now: datetime) -> str:
@@ -208,6 +301,12 @@ def message_list(handover: HandoverView, messages: list[MessageView], content: C
 
 def _message(handover: HandoverView, message: MessageView, now: datetime, csrf: str) -> str:
     when = _when(message.created_at, now)
+    if message.direction is Direction.NOTE:
+        return (
+            f'<li class="internal-note" data-id="{message.id}"><div class="meta"><span aria-hidden="true">📝 </span>Interne Notiz · '
+            f'{h(message.author_name or "Team")} · {h(when)} · nicht gesendet</div>'
+            f'<div class="text" dir="auto">{h(message.text or "")}</div></li>'
+        )
     if message.direction is Direction.EVENT:
         return f'<li class="event" data-id="{message.id}">{h(event_text(message, handover))} · {h(when)}</li>'
     if message.direction is Direction.OUT:
@@ -255,10 +354,11 @@ def composer_mode(handover: HandoverView, staff: StaffMember) -> str:
     """Tell which reply box a colleague gets, so a live update keeps a half-written reply."""
     if not handover.active:
         return "closed"
-    return "other" if handover.claimed_by not in (None, staff.key) else "reply"
+    # The language is part of it: when the person switches, the templates of the new language come in.
+    return "other" if handover.claimed_by not in (None, staff.key) else f"reply:{handover.language}"
 
 
-def composer(handover: HandoverView, staff: StaffMember, content: Content, csrf: str) -> str:
+def composer(handover: HandoverView, staff: StaffMember, content: Content, csrf: str, picker: str = "") -> str:
     if not handover.active:
         return '<p class="note">Dieses Gespräch ist abgeschlossen. Neue Nachrichten der Person beantwortet wieder der Assistent.</p>'
     if handover.claimed_by not in (None, staff.key):
@@ -275,7 +375,8 @@ def composer(handover: HandoverView, staff: StaffMember, content: Content, csrf:
  placeholder="Nachricht schreiben … (Enter sendet, Umschalt+Enter für neue Zeile)"></textarea>
 <p class="hint">Die Person sieht Ihre Nachricht als „Team des Büros“, ohne Ihren Namen.</p>
 <button type="submit">Senden</button> <span id="reply-error" class="error" role="alert"></span>
-</form>"""
+</form>
+{picker}"""
 
 
 def _concern(handover: HandoverView, content: Content) -> str:

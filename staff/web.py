@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
+from core.templates import load_template_seeds
+
 from handover.desk import HandoverDesk
 from handover.labels import person_name
+from handover.views import HandoverView
 from staff import pages
 from staff.auth import staff_of, wants_json
 from staff.inbox import STAFF_INBOX, StaffInbox
 from staff.live import close_live_sockets, live_socket
 from staff.media import attachment
+from staff.pages import CSP
 from staff.static import static_file
+from staff import templates
+from staff.templates import install_templates
 
-# Pages of the inbox run only this app's own scripts and talk only to it (its websocket included).
-# What happens when staff ask for something a handover's state does not allow (a domain error) is
-# answered by the app's edge (bot/edge.py), which also adds every other security header.
-CSP = (
-    "default-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; script-src 'self'; "
-    "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+log = logging.getLogger(__name__)
 
 
 def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) -> None:
     """Add the inbox's routes and run the handover desk (sending to people, retention) while the app runs."""
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        desk: HandoverDesk = app[assistant_key].handovers
-        app[STAFF_INBOX] = StaffInbox(desk, app[assistant_key].content, app[assistant_key].database)
+        assistant = app[assistant_key]
+        desk: HandoverDesk = assistant.handovers
+        inbox = StaffInbox(desk, assistant.content, assistant.database)
+        # The first set of reply templates: added once per key, never over what staff changed.
+        added = await inbox.templates.seed(load_template_seeds(assistant.settings.data_dir), desk.now())
+        if added:
+            log.info("added %d reply template(s) from data/templates.yml", added)
+        app[STAFF_INBOX] = inbox
         async with desk.running():
             yield
 
@@ -47,17 +54,20 @@ def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) ->
     router.add_post("/staff/c/{id:\\d+}/release", release)
     router.add_post("/staff/c/{id:\\d+}/close", close)
     router.add_post("/staff/c/{id:\\d+}/erase", erase)
+    router.add_post("/staff/c/{id:\\d+}/note", note)
+    router.add_post("/staff/c/{id:\\d+}/hand", hand)
     router.add_post("/staff/m/{id:\\d+}/retry", retry)
     router.add_get("/staff/media/{id:\\d+}", attachment)
     router.add_get("/staff/ws", live_socket)
     router.add_get("/staff/static/{name}", static_file)
+    install_templates(app)
 
 
 async def inbox_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
     inbox = _inbox(request)
     body, waiting = await inbox.lists(staff)
-    return _html(pages.page("Posteingang – Büro für Integrationsfragen", body, staff, csrf, waiting, "inbox"))
+    return _html(pages.page("Posteingang – Büro für Integrationsfragen", pages.inbox_body(body), staff, csrf, waiting, "inbox"))
 
 
 async def inbox_part(request: web.Request) -> web.StreamResponse:
@@ -73,9 +83,14 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
     if handover is None:
         raise web.HTTPNotFound(text="Dieses Gespräch gibt es nicht (mehr).")
     messages = await inbox.desk.messages(handover.id)
-    body = pages.conversation(handover, messages, staff, inbox.content, inbox.desk.now(), csrf)
+    if messages:
+        await inbox.desk.mark_read(handover.id, staff, messages[-1].id)
+    earlier = await inbox.desk.earlier(handover)
+    colleagues = [member for member in await inbox.colleagues() if member.key != staff.key]
+    picker = await _picker(inbox, handover)
+    body = pages.conversation(handover, messages, staff, inbox.content, inbox.desk.now(), csrf, earlier, colleagues, picker)
     title = f"{person_name(handover)} – Posteingang"
-    return _html(pages.page(title, body, staff, csrf, await inbox.waiting(), "conversation", handover.id))
+    return _html(pages.page(title, body, staff, csrf, await inbox.waiting(staff), "conversation", handover.id))
 
 
 async def conversation_part(request: web.Request) -> web.StreamResponse:
@@ -84,17 +99,20 @@ async def conversation_part(request: web.Request) -> web.StreamResponse:
     inbox = _inbox(request)
     handover = await inbox.desk.get(_id(request))
     if handover is None:
-        return _json({"gone": True, "waiting": await inbox.waiting()})
+        return _json({"gone": True, "waiting": await inbox.waiting(staff)})
     now = inbox.desk.now()
     messages = await inbox.desk.messages(handover.id)
+    if messages and request.query.get("seen") == "1":
+        # Only a page the colleague is looking at marks what it shows as read.
+        await inbox.desk.mark_read(handover.id, staff, messages[-1].id)
     return _json(
         {
             "summary": pages.summary(handover, staff, inbox.content, now),
             "actions": pages.actions(handover, staff, csrf),
             "messages": pages.message_list(handover, messages, inbox.content, now, csrf),
-            "composer": pages.composer(handover, staff, inbox.content, csrf),
+            "composer": pages.composer(handover, staff, inbox.content, csrf, await _picker(inbox, handover)),
             "mode": pages.composer_mode(handover, staff),
-            "waiting": await inbox.waiting(),
+            "waiting": await inbox.waiting(staff),
         }
     )
 
@@ -137,10 +155,34 @@ async def erase(request: web.Request) -> web.StreamResponse:
     return _done(request, "/staff/")
 
 
+async def note(request: web.Request) -> web.StreamResponse:
+    staff, _ = staff_of(request)
+    form = await _form(request)
+    handover_id = _id(request)
+    stored = await _inbox(request).desk.note(handover_id, staff, str(form.get("text", "")))
+    return _done(request, f"/staff/c/{handover_id}", {"message": stored.id})
+
+
+async def hand(request: web.Request) -> web.StreamResponse:
+    """Give the conversation to the colleague chosen, with a note; they are told on their open pages."""
+    staff, _ = staff_of(request)
+    form = await _form(request)
+    handover_id = _id(request)
+    inbox = _inbox(request)
+    colleague = await inbox.colleague(str(form.get("to", "")))
+    await inbox.desk.hand_to(handover_id, staff, colleague, str(form.get("note", "")), force=form.get("force") == "1")
+    return _done(request, f"/staff/c/{handover_id}")
+
+
 async def retry(request: web.Request) -> web.StreamResponse:
     staff_of(request)
     handover_id = await _inbox(request).desk.retry(_id(request))
     return _done(request, f"/staff/c/{handover_id}")
+
+
+async def _picker(inbox: StaffInbox, handover: HandoverView) -> str:
+    """The reply templates in the person's language, filled in for now."""
+    return templates.picker(await inbox.templates.all(), inbox.content, handover.language, inbox.desk.now())
 
 
 def _inbox(request: web.Request) -> StaffInbox:

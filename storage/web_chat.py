@@ -98,6 +98,19 @@ class Transcripts:
             )
             return [_line(row) for row in rows]
 
+    async def earlier(self, session_id: str, before: datetime) -> list[tuple[datetime, TranscriptLine]]:
+        """Return the lines written before `before`, with their times, while the session is kept."""
+        async with self._database.sessions() as session:
+            chat = await session.get(WebChatSession, session_id)
+            if chat is None or chat.last_active_at < self._cutoff():
+                return []
+            rows = await session.scalars(
+                select(WebChatLine)
+                .where(WebChatLine.session_id == session_id, WebChatLine.at < before)
+                .order_by(WebChatLine.id)
+            )
+            return [(row.at, _line(row)) for row in rows]
+
     async def is_active(self, session_id: str) -> bool:
         """Tell whether a session exists and is within its retention (someone may still read it)."""
         return await self._kept(session_id)

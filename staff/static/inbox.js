@@ -4,6 +4,7 @@
   "use strict";
 
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const me = (document.querySelector('meta[name="staff-key"]') || {}).content || "";
   const main = document.querySelector("main");
   const live = document.getElementById("live");
   const count = document.getElementById("waiting-count");
@@ -35,12 +36,14 @@
 
   async function refreshInbox() {
     const data = await getJson("/staff/parts/inbox");
-    main.innerHTML = data.html;
+    document.getElementById("lists").innerHTML = data.html;
     setWaiting(data.waiting);
   }
 
   async function refreshConversation() {
-    const data = await getJson(`/staff/c/${conversationId}/parts`);
+    // Only a page the colleague can see marks the conversation as read.
+    const seen = document.visibilityState === "visible" ? "?seen=1" : "";
+    const data = await getJson(`/staff/c/${conversationId}/parts${seen}`);
     setWaiting(data.waiting);
     if (data.gone) {
       document.getElementById("summary").textContent = "Dieses Gespräch wurde gelöscht.";
@@ -55,9 +58,14 @@
     if (atBottom) messages.scrollTop = messages.scrollHeight;
     const composer = document.getElementById("composer");
     if (composer.dataset.mode !== data.mode) {
+      // A half-written reply survives (e.g. the person switched language: new templates, same draft).
+      const draft = document.getElementById("reply-text");
+      const kept = draft ? draft.value : "";
       composer.innerHTML = data.composer;
       composer.dataset.mode = data.mode;
       prepareReply();
+      const fresh = document.getElementById("reply-text");
+      if (fresh && kept) fresh.value = kept;
     }
   }
 
@@ -98,6 +106,49 @@
     if (!response.ok) throw new Error(data.error || "Das hat nicht geklappt.");
     return data;
   }
+
+  // --- reply templates: inserted at the cursor in the person's language, then edited or sent ------------
+
+  function insertTemplate(button) {
+    const text = document.getElementById("reply-text");
+    if (!text) return;
+    const value = button.dataset.text || "";
+    const start = text.selectionStart ?? text.value.length;
+    const end = text.selectionEnd ?? text.value.length;
+    const before = text.value.slice(0, start);
+    const glue = before && !/\s$/.test(before) ? " " : "";
+    text.value = before + glue + value + text.value.slice(end);
+    const cursor = (before + glue + value).length;
+    text.focus();
+    text.setSelectionRange(cursor, cursor);
+  }
+
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest && event.target.closest("button.template");
+    if (button) {
+      event.preventDefault();
+      insertTemplate(button);
+    }
+  });
+
+  document.addEventListener("keydown", (event) => {
+    // Alt+T: to the templates (then Tab/arrows and Enter); Escape there: back to the reply.
+    if (event.altKey && !event.ctrlKey && !event.metaKey && (event.key === "t" || event.key === "T")) {
+      const first = document.querySelector("button.template");
+      if (first) {
+        event.preventDefault();
+        first.focus();
+      }
+    } else if (event.key === "Escape" && event.target.classList && event.target.classList.contains("template")) {
+      const text = document.getElementById("reply-text");
+      if (text) text.focus();
+    } else if (["ArrowDown", "ArrowUp"].includes(event.key) && event.target.classList && event.target.classList.contains("template")) {
+      const all = Array.from(document.querySelectorAll("button.template"));
+      const next = all[(all.indexOf(event.target) + (event.key === "ArrowDown" ? 1 : all.length - 1)) % all.length];
+      event.preventDefault();
+      next.focus();
+    }
+  });
 
   function prepareReply() {
     const form = document.getElementById("reply");
@@ -142,7 +193,14 @@
       await post(form.action, body);
       const done = form.action.match(/\/(close|erase|release)$/);
       if (done && conversationId) location.href = "/staff/";
-      else await refresh();
+      else {
+        if (form.dataset.reset) {
+          form.reset();
+          const open = form.closest("details");
+          if (open) open.open = false;
+        }
+        await refresh();
+      }
     } catch (failure) {
       window.alert(failure.message);
       await refresh();
@@ -176,7 +234,8 @@
       const message = JSON.parse(event.data);
       if (message.type !== "change") return;
       refresh();
-      if (message.what === "started") notify();
+      if (message.what === "started") notify("Eine neue Anfrage wartet.");
+      else if (message.what === "handed" && me && message.to === me) notify("Ihnen wurde ein Gespräch übergeben.");
     });
     socket.addEventListener("close", () => {
       live.textContent = "Verbindung unterbrochen – verbinde neu …";
@@ -186,21 +245,85 @@
     });
   }
 
-  // --- a desktop notice for a new request, while the inbox is in the background ---------------
+  // --- telling a colleague: a sound and a desktop notice, both opted into, also while the tab is visible ---
 
   const notifyButton = document.getElementById("notify");
-  function notify() {
-    if (!("Notification" in window) || Notification.permission !== "granted" || !document.hidden) return;
-    // Deliberately without name or text: notices can show on a locked screen.
-    new Notification("Posteingang", { body: "Eine neue Anfrage wartet.", tag: "staff-inbox" });
+  const soundButton = document.getElementById("sound");
+  let audio = null;
+
+  function soundOn() {
+    return localStorage.getItem("staff-sound") === "on";
   }
-  if ("Notification" in window && Notification.permission === "default") {
-    notifyButton.hidden = false;
-    notifyButton.addEventListener("click", async () => {
-      await Notification.requestPermission();
+
+  function showSound() {
+    soundButton.setAttribute("aria-pressed", String(soundOn()));
+  }
+
+  function beep() {
+    if (!soundOn()) return;
+    try {
+      audio = audio || new AudioContext();
+      const tone = audio.createOscillator();
+      const volume = audio.createGain();
+      tone.frequency.value = 880;
+      volume.gain.setValueAtTime(0.2, audio.currentTime);
+      volume.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+      tone.connect(volume).connect(audio.destination);
+      tone.start();
+      tone.stop(audio.currentTime + 0.4);
+    } catch (_) {
+      // No sound device: the title and the badge still say it.
+    }
+  }
+
+  function notify(body) {
+    beep();
+    if (!("Notification" in window) || Notification.permission !== "granted") return;
+    if (localStorage.getItem("staff-notify") === "off") return;
+    // Deliberately without name or text: notices can show on a locked screen.
+    new Notification("Posteingang", { body, tag: "staff-inbox" });
+  }
+
+  function showNotify() {
+    if (!("Notification" in window) || Notification.permission === "denied") {
       notifyButton.hidden = true;
+      return;
+    }
+    const on = Notification.permission === "granted" && localStorage.getItem("staff-notify") !== "off";
+    notifyButton.hidden = false;
+    notifyButton.setAttribute("aria-pressed", String(on));
+  }
+
+  if (soundButton) {
+    showSound();
+    soundButton.addEventListener("click", () => {
+      localStorage.setItem("staff-sound", soundOn() ? "off" : "on");
+      showSound();
+      if (soundOn()) {
+        // Browsers let a page play sound only after a click: this one unlocks it, and plays a sample.
+        audio = audio || new AudioContext();
+        if (audio.resume) audio.resume();
+        beep();
+      }
     });
   }
+  if (notifyButton) {
+    showNotify();
+    notifyButton.addEventListener("click", async () => {
+      if (Notification.permission === "default") {
+        await Notification.requestPermission();
+        localStorage.setItem("staff-notify", "on");
+      } else {
+        localStorage.setItem("staff-notify", localStorage.getItem("staff-notify") === "off" ? "on" : "off");
+      }
+      showNotify();
+    });
+  }
+
+  // A conversation page marks what it shows as read once the colleague looks at it again.
+  document.addEventListener("visibilitychange", () => {
+    if (conversationId && document.visibilityState === "visible") refresh();
+  });
 
   prepareReply();
   const messages = document.getElementById("messages");

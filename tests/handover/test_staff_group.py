@@ -41,7 +41,7 @@ async def test_colleagues_answer_and_close_from_the_staff_group(group_bot: Staff
     await api.wait_for_messages(OLENA.user_id, 1)
     handover = await handover_of(group_bot, OLENA)
     [header] = await api.wait_for_messages(STAFF_CHAT, 1)
-    assert "Olena" in header["text"] and "Українська (uk)" in header["text"]
+    assert "Olena" in header["text"] and "Ukrainisch (uk)" in header["text"]
     assert "1001" not in header["text"], "no chat id or handle in the group"
     thread = header.get("message_thread_id")
     assert (thread is not None) is forum

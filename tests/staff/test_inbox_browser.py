@@ -49,7 +49,7 @@ async def test_a_colleague_takes_over_replies_and_hands_back(
     await expect(page.locator("#live")).to_have_text("live")
     row = page.locator(f'tr[data-id="{handover.id}"]')
     await expect(row).to_contain_text("Olena")
-    await expect(row).to_contain_text("Українська (uk)")
+    await expect(row).to_contain_text("Ukrainisch (uk)")
     await expect(row).to_contain_text("Ihre Sprache")
 
     # A new request appears without reloading.
@@ -87,3 +87,32 @@ async def test_a_colleague_takes_over_replies_and_hands_back(
     await expect(page.locator(f'tr[data-id="{handover.id}"]')).to_have_count(0)
     await expect(page.locator("section.closed")).to_contain_text("Olena")
     assert [problem for problem in problems if "favicon" not in problem] == []
+
+
+async def test_on_a_phone_the_inbox_and_the_conversation_fit(
+    bot: StaffedBot, accounts: AccountService, browser: Browser
+) -> None:
+    bot.api.send_text(OLENA, "/human")
+    handover = await handover_of(bot, OLENA)
+    context = await browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE")
+    page = await context.new_page()
+    await page.goto(f"{base_url(bot)}/login?next=/staff/")
+    await page.fill("#username", "olga")
+    await page.fill("#password", PASSWORD)
+    await page.click("button[type=submit]")
+    await expect(page.locator("#live")).to_have_text("live")
+    # The header takes at most two lines, and every part of a conversation's card is on screen.
+    header = await page.locator("header.top").bounding_box()
+    assert header is not None and header["height"] <= 80, header
+    row = page.locator(f'tr[data-id="{handover.id}"]')
+    for text in ("Olena", "Ukrainisch (uk)", "Telegram", "wartet"):
+        cell = row.locator("td", has_text=text).first
+        box = await cell.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, (text, box)
+    await row.locator("a").click()
+    await expect(page.locator("#state")).to_be_visible()
+    assert await page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    # The message list scrolls on its own, so a keyboard must be able to reach it.
+    await page.locator("#messages").focus()
+    assert await page.evaluate("() => document.activeElement.id") == "messages"
+    await context.close()

@@ -220,6 +220,9 @@ class StaffGroup:
             return await self._send(f"ℹ️ {event_text(message, handover)}", thread)
         if message.direction is Direction.OUT:
             return await self._send(f"💬 {message.author_name or 'Team'} (Posteingang):\n{message.text or ''}", thread)
+        if message.direction is Direction.NOTE:
+            # Colleagues see internal notes; the person never does.
+            return await self._send(f"📝 Interne Notiz von {message.author_name or 'Team'}:\n{message.text or ''}", thread)
         header = f"👤 {inert(person_name(handover))}"
         if message.kind == "text" or message.kind == "button":
             prefix = f"{header} ({KINDS['button']}):" if message.kind == "button" else f"{header}:"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -17,7 +17,7 @@ from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.socket import chat_socket, renew_session
 from bot.channels.web.upload import upload_file
 from bot.keys import ASSISTANT, DATABASE
-from core.channels import WEB, Arrival, Media, MediaUnavailable, UnknownChannel
+from core.channels import WEB, Arrival, EarlierLine, Media, MediaUnavailable, UnknownChannel
 from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
@@ -37,6 +37,7 @@ class WebChatChannel:
         self._limits = limits
         self._retention = timedelta(hours=settings.web_chat_retention_hours)
         self._outbound: WebChatOutbound | None = None
+        self._transcripts: Transcripts | None = None
 
     def install(self, app: web.Application) -> None:
         """Add the chat's routes, its start-up and clean-up, and closing its websockets on shutdown."""
@@ -72,6 +73,7 @@ class WebChatChannel:
             held_cookie_seconds=int(self._retention.total_seconds() + self._settings.handover_retention_days * 86400),
         )
         self._outbound = WebChatOutbound(transcripts, chats)
+        self._transcripts = transcripts
         assistant.channels.register(self)
         forgetting = asyncio.create_task(self._forget_old_chats(transcripts, assistant.conversations))
         try:
@@ -81,12 +83,20 @@ class WebChatChannel:
             await asyncio.gather(forgetting, return_exceptions=True)
             assistant.channels.unregister(self)
             self._outbound = None
+            self._transcripts = None
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         """Add a reply written later (by staff) to the chat and show it in its open tabs."""
         if self._outbound is None:
             raise UnknownChannel("the web chat is not running")
         return await self._outbound.send(conversation, reply)
+
+    async def earlier(self, conversation_id: str, before: datetime) -> list[EarlierLine]:
+        """Return what the person and the assistant said before `before`, as long as the transcript is kept."""
+        if self._transcripts is None:
+            return []
+        lines = await self._transcripts.earlier(conversation_id, before)
+        return [EarlierLine(line.author.value, line.text, at) for at, line in lines]
 
     async def media(self, reference: str) -> Media:
         """The web chat keeps no files itself: the desk keeps what people upload (bot.channels.web.upload)."""

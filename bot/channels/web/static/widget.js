@@ -132,7 +132,10 @@
         this.languageList.append(item);
       }
 
-      this.log = element("ol", { class: "log", role: "log", "aria-live": "polite", "aria-labelledby": "title", tabindex: "0" });
+      // The live region is a box around the list: role=log on the <ol> itself would orphan its items.
+      this.log = element("div", { class: "log", role: "log", "aria-live": "polite", "aria-labelledby": "title", tabindex: "0" });
+      this.entries = element("ol", { class: "entries" });
+      this.log.append(this.entries);
       this.suggestions = element("div", { class: "suggestions", role: "group" });
       this.suggestions.hidden = true;
       this.status = element("p", { class: "status", role: "status" });
@@ -442,7 +445,7 @@
 
     showHistory(frame) {
       this.log.setAttribute("aria-busy", "true");
-      this.log.replaceChildren();
+      this.entries.replaceChildren();
       const messages = Array.isArray(frame.messages) ? frame.messages : [];
       for (const message of messages) {
         this.addMessage(message.from, message.text, message.language, message.rtl);
@@ -481,7 +484,7 @@
         item.setAttribute("dir", rtl ? "rtl" : "ltr");
       }
       item.append(body);
-      this.log.append(item);
+      this.entries.append(item);
       this.reveal(item);
       return item;
     }

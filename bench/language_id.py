@@ -61,6 +61,23 @@ def restricted(detector: LangdetectDetector | LinguaDetector, languages: Sequenc
     return detect
 
 
+def labelled_sets(
+    settings: Settings, codes: Sequence[str], lingua_testdata: Path, per_file: int | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """Return every labelled set by name: lingua's test data (French: unsupported) and our chat-style sets."""
+    sets: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for kind in ("single-words", "word-pairs", "sentences"):
+        for path in sorted((lingua_testdata / kind).glob("*.txt")):
+            expected = path.stem if path.stem in codes else UNSUPPORTED
+            lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:per_file]
+            sets[f"lingua {kind}"] += [(line, expected) for line in lines]
+            if expected != UNSUPPORTED:
+                sets[f"lingua {kind} (our 7 only)"] += [(line, expected) for line in lines]
+    for path in sorted((settings.data_dir / "eval").glob("*.yml")):
+        sets[f"chat-style {path.name}"] = [(m.text, m.language) for m in load_labelled(path)][:per_file]
+    return dict(sets)
+
+
 def accuracy(detect: Detect, samples: Sequence[tuple[str, str]]) -> tuple[float, float]:
     start = time.perf_counter()
     correct = sum(detect(text) == expected for text, expected in samples)
@@ -84,21 +101,12 @@ def main() -> None:
     ours = build_language_detector(content)
     detectors: dict[str, Detect] = {
         "langdetect (7 languages, seed 0)": restricted(LangdetectDetector(codes), codes),
-        "lingua (7 languages)": restricted(LinguaDetector(codes), codes),
+        "lingua (7 languages)": restricted(LinguaDetector(codes, low_accuracy=False), codes),
         "assistant (script cues + lingua + examples' words)": lambda text: (
             (guess.language or UNSUPPORTED) if (guess := ours.detect(text)).supported else UNSUPPORTED
         ),
     }
-    sets: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for kind in ("single-words", "word-pairs", "sentences"):
-        for path in sorted((args.lingua_testdata / kind).glob("*.txt")):
-            expected = path.stem if path.stem in codes else UNSUPPORTED
-            lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:per_file]
-            sets[f"lingua {kind}"] += [(line, expected) for line in lines]
-            if expected != UNSUPPORTED:
-                sets[f"lingua {kind} (our 7 only)"] += [(line, expected) for line in lines]
-    for path in sorted((settings.data_dir / "eval").glob("*.yml")):
-        sets[f"chat-style {path.name}"] = [(m.text, m.language) for m in load_labelled(path)][:per_file]
+    sets = labelled_sets(settings, codes, args.lingua_testdata, per_file)
 
     lines = [
         "# Language identification",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from actions.conversation_store import DatabaseConversationStore
@@ -14,6 +14,8 @@ from actions.inquiries import HandoverStatistics, InquiryRecorder
 from actions.reach import Reach
 from core.availability import OfficeStateSource
 from core.clock import Clock, utc_now
+from core.flood import Limits, LocalLimits
+from core.bus import EventBus, LocalBus
 from core.channels import Channels
 from core.content import Content
 from core.settings import Settings
@@ -25,6 +27,8 @@ from nlu.understanding import MessageUnderstanding
 from storage.conversation_moves import ConversationMoves
 from storage.db import Database
 from storage.migrate import open_database
+from storage.redis_bus import RedisBus, namespace_of, redis_client
+from storage.redis_limits import SharedLimits
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,10 @@ class Assistant:
     reach: Reach
     # Staff take conversations over here.
     handovers: HandoverDesk
+    # Live events (handover changes, frames for open chats): this process only, or all over Redis.
+    bus: EventBus = field(default_factory=LocalBus)
+    # Flood guards and send limits: counted in this process, or for all processes in Redis.
+    limits: Limits = field(default_factory=LocalLimits)
     # What every part asks for "now", channels included.
     clock: Clock = utc_now
 
@@ -61,10 +69,13 @@ def assemble(
     recorder: InquiryRecorder | None = None,
     handover_statistics: HandoverStatistics | None = None,
     office: OfficeStateSource | None = None,
+    bus: EventBus | None = None,
+    limits: Limits | None = None,
 ) -> Assistant:
     """Wire the dialogue and everything it reports to around a running understanding and database."""
     if conversations is None:
         conversations = conversation_store(settings, database, clock)
+    bus = bus if bus is not None else LocalBus()
     if handover_statistics is None and isinstance(recorder, HandoverStatistics):
         # The statistics' recorder also takes the handovers' waiting times (monitoring.recorder).
         handover_statistics = recorder
@@ -79,6 +90,7 @@ def assemble(
         retention=timedelta(days=settings.handover_retention_days),
         outbound=reach,
         office=office,
+        bus=bus,
     )
     moves = ConversationMoves(database, clock)
     dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers, office, moves)
@@ -93,6 +105,8 @@ def assemble(
         channels=channels,
         reach=reach,
         handovers=handovers,
+        bus=bus,
+        limits=limits if limits is not None else LocalLimits(),
         clock=clock,
     )
 
@@ -117,5 +131,18 @@ async def running_assistant(
         recorder = await stack.enter_async_context(
             DatabaseInquiryRecorder(database, office_hours(nlu.content.schedules), retention=retention(settings), clock=clock)
         )
-        yield assemble(nlu, settings, database, conversations, clock=clock, recorder=recorder, office=office)
+        bus, limits = await stack.enter_async_context(shared_state(settings))
+        yield assemble(
+            nlu, settings, database, conversations, clock=clock, recorder=recorder, office=office, bus=bus, limits=limits
+        )
 
+
+@asynccontextmanager
+async def shared_state(settings: Settings) -> AsyncIterator[tuple[EventBus, Limits]]:
+    """Yield the bus of live events and the limits: over Redis when ASSISTANT_REDIS_URL is set, else in this process."""
+    if not settings.redis_url:
+        yield LocalBus(), LocalLimits()
+        return
+    namespace = namespace_of(settings.database_url)
+    async with redis_client(settings.redis_url) as client, RedisBus(client, namespace).running() as bus:
+        yield bus, SharedLimits(client, namespace)

@@ -6,6 +6,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Hashable
 from enum import StrEnum
+from typing import Protocol
 
 
 class Admission(StrEnum):
@@ -15,6 +16,50 @@ class Admission(StrEnum):
     SLOW_DOWN = "slow_down"
     SKIP = "skip"
     HANG_UP = "hang_up"
+
+
+class FloodCheck(Protocol):
+    """Anything that decides, per sender, whether to answer a message (in this process or shared)."""
+
+    async def check(self, sender: Hashable, sent_at: float | None = None) -> Admission:
+        """Count a message from `sender` (sent at `sent_at`, Unix time, if known) and say what to do with it."""
+        ...
+
+
+class KeyedPace(Protocol):
+    """Paces requests under keys ("overall", a chat's digest) for every process of the assistant."""
+
+    async def wait(self, key: str | None, rate: float = 0.0, period: float = 1.0, burst: int = 1) -> float:
+        """Wait until a request under `key` may go (`rate` per `period` after a burst; None: only a hold-off)."""
+        ...
+
+    async def hold_off(self, seconds: float) -> None:
+        """Stop every process's requests for `seconds` (e.g. Telegram's retry_after)."""
+        ...
+
+
+class Limits(Protocol):
+    """Where limits are counted: in this process, or for every process of the assistant (Redis)."""
+
+    # Shared pacing of sends, or None: each channel paces its sends in this process.
+    pace: KeyedPace | None
+
+    def flood_guard(
+        self, scope: str, max_messages: int, window: float, hang_up_after: int | None = None
+    ) -> FloodCheck:
+        """Return the flood guard of `scope` (e.g. "telegram"), counted where these limits count."""
+        ...
+
+
+class LocalLimits:
+    """Limits counted in this process: the embedded default."""
+
+    pace: KeyedPace | None = None
+
+    def flood_guard(
+        self, scope: str, max_messages: int, window: float, hang_up_after: int | None = None
+    ) -> FloodCheck:
+        return FloodGuard(max_messages, window, hang_up_after)
 
 
 class FloodGuard:
@@ -38,6 +83,10 @@ class FloodGuard:
         self._clock = clock
         self._arrivals: dict[Hashable, deque[float]] = {}
         self._warned: set[Hashable] = set()
+
+    async def check(self, sender: Hashable, sent_at: float | None = None) -> Admission:
+        """Count a message from `sender` as it arrives and say what to do with it."""
+        return self.admit(sender)
 
     def admit(self, sender: Hashable) -> Admission:
         """Count a message from `sender` as it arrives and say what to do with it."""

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from actions.handover import HandoverRequest
 from actions.inquiries import HandoverStatistics, HandoverWait
 from core.availability import FixedOffice, OfficeStateSource
+from core.bus import EventBus
 from core.channels import Channels, EarlierLine, Media, MediaUnavailable, Outbound
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind, Reply
@@ -47,11 +48,15 @@ class HandoverDesk:
         retention: timedelta = DEFAULT_RETENTION,
         outbound: Outbound | None = None,
         office: OfficeStateSource | None = None,
+        bus: EventBus | None = None,
     ) -> None:
-        """Keep handovers in `database`; reach people through `outbound` (default: straight through `channels`)."""
+        """Keep handovers in `database`; reach people through `outbound` (default: straight through `channels`).
+
+        Changes go out on `bus` (default: this process only), so inboxes on every process see them.
+        """
         # Who is present and which days are closed decide what the confirmation promises.
         self._office = office or FixedOffice()
-        self.events = HandoverEvents()
+        self.events = HandoverEvents(bus)
         self.retention = retention
         self._store = HandoverStore(database)
         self._channels = channels

@@ -6,7 +6,9 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+
+from core.bus import Event, EventBus, LocalBus
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +28,17 @@ class HandoverChange:
 
 
 class HandoverEvents:
-    """An in-process feed of handover changes; a slow watcher misses changes, never blocks the desk."""
+    """The feed of handover changes, over the event bus: every process's watchers see every change.
 
-    def __init__(self) -> None:
+    A slow watcher misses changes, never blocks the desk.
+    """
+
+    TOPIC = "handover"
+
+    def __init__(self, bus: EventBus | None = None) -> None:
+        self._bus: EventBus = bus if bus is not None else LocalBus()
         self._watchers: set[asyncio.Queue[HandoverChange]] = set()
+        self._bus.subscribe(self.TOPIC, self._receive)
 
     @contextmanager
     def watch(self, backlog: int = 1000) -> Iterator[asyncio.Queue[HandoverChange]]:
@@ -42,6 +51,20 @@ class HandoverEvents:
             self._watchers.discard(queue)
 
     def publish(self, change: HandoverChange) -> None:
+        self._bus.publish(self.TOPIC, asdict(change))
+
+    def _receive(self, event: Event) -> None:
+        try:
+            change = HandoverChange(
+                int(event["handover_id"]),
+                str(event["what"]),
+                None if event.get("staff_thread_id") is None else int(event["staff_thread_id"]),
+                tuple(int(post) for post in event.get("staff_posts") or ()),
+                None if event.get("to") is None else str(event["to"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            log.warning("a handover event could not be read; ignored")
+            return
         for queue in list(self._watchers):
             try:
                 queue.put_nowait(change)

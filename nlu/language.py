@@ -31,9 +31,11 @@ _ARABIZI = re.compile(r"[a-z][235679]|[235679][a-z]", re.IGNORECASE)
 # A word of at least this many letters used in the examples of this many languages is a shared term.
 SHARED_TERM_LETTERS = 4
 SHARED_TERM_LANGUAGES = 4
-# Letter triples vote with half the weight of the statistical detector, which knows de/en/tr better;
-# for romanised messages the words of the romanised examples add the rest.
-TRIPLES_WEIGHT = 0.5
+# Letter triples vote with 0.8 of the weight of the statistical detector, which knows de/en/tr
+# better; for romanised messages the words of the romanised examples add the rest. 0.8 since lingua
+# runs in its low-accuracy mode (trigrams only, a tenth of the memory): with 0.5 three romanised
+# messages of everyday.yml more went to de/en/tr (bench/results/lean.md).
+TRIPLES_WEIGHT = 0.8
 TRIPLES_FULL_WEIGHT_LETTERS = 12
 # How many triples' worth of weight the pooled distribution gets in each language's model.
 SMOOTHING = 2000.0
@@ -138,14 +140,21 @@ def _triples(text: str) -> list[str]:
 
 
 class LinguaDetector:
-    """Lingua restricted to the given languages, models loaded once at start-up."""
+    """Lingua restricted to the given languages, models loaded once at start-up.
 
-    def __init__(self, languages: Iterable[str]) -> None:
+    `low_accuracy` keeps only lingua's trigram models: a quarter of the memory (bench/results/lean.md
+    measures what it costs; the words of our examples and the letter triples make up for it).
+    """
+
+    def __init__(self, languages: Iterable[str], low_accuracy: bool = False) -> None:
         from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
         self._codes = tuple(dict.fromkeys(languages))
         wanted = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in self._codes]
-        self._detector = LanguageDetectorBuilder.from_languages(*wanted).with_preloaded_language_models().build()
+        builder = LanguageDetectorBuilder.from_languages(*wanted)
+        if low_accuracy:
+            builder = builder.with_low_accuracy_mode()
+        self._detector = builder.with_preloaded_language_models().build()
 
     def scores(self, text: str, candidates: Sequence[str]) -> dict[str, float]:
         values = {
@@ -215,6 +224,9 @@ class LanguageDetector:
         if len(candidates) == 1:
             return LanguageGuess(candidates[0], True, 1.0, f"script {script}", words=len(words))
         cue = _letter_cue(letters, candidates)
+        if len(letters) < 3 and cue is None and context in candidates:
+            # "ok", "hi": two letters say nothing about a language; the conversation's (or channel's) does.
+            return LanguageGuess(context, True, 0.5, "context", words=len(words))
         # In Latin script a German term ("Ausländerbehörde") often sits in an English or Turkish
         # sentence, so its letters only count as evidence; other scripts' letters are decisive.
         if cue is not None and script != "latin":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +23,9 @@ from nlu.understanding import MessageUnderstanding
 
 log = logging.getLogger(__name__)
 
+# Lingua's trigram models only: see nlu.language.LinguaDetector and bench/results/lean.md.
+LOW_ACCURACY = True
+
 
 @dataclass(frozen=True)
 class RunningNlu:
@@ -33,8 +36,13 @@ class RunningNlu:
     url: str
 
 
-def build_language_detector(content: Content) -> LanguageDetector:
-    """Build the detector for the content's languages, taught the words used in its examples."""
+def build_language_detector(
+    content: Content, low_accuracy: bool = LOW_ACCURACY, others: Sequence[str] = OTHER_LATIN_LANGUAGES
+) -> LanguageDetector:
+    """Build the detector for the content's languages, taught the words used in its examples.
+
+    `others` are Latin-script languages we do not speak, known only to recognise them as not ours.
+    """
     codes = list(content.languages)
     vocabulary: dict[str, list[str]] = {code: [] for code in codes}
     romanised: dict[str, list[str]] = {}
@@ -44,7 +52,7 @@ def build_language_detector(content: Content) -> LanguageDetector:
                 vocabulary.setdefault(code, []).extend(texts)
         for code, texts in romanised_examples(topic).items():
             romanised.setdefault(code, []).extend(texts)
-    statistical = LinguaDetector([*codes, *OTHER_LATIN_LANGUAGES])
+    statistical = LinguaDetector([*codes, *others], low_accuracy)
     return LanguageDetector(codes, statistical, vocabulary, shared_names(content), romanised)
 
 

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import signal
+import sys
 import socket
 from pathlib import Path
 
@@ -58,6 +59,7 @@ class RasaServer:
                 stderr=output,
                 env=env,
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         log.info("starting the Rasa NLU server on port %d", self.port)
         client = RasaNluClient(session, self.url, self.token, timeout=5)
@@ -100,6 +102,15 @@ class RasaServer:
         except asyncio.TimeoutError:
             os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
+
+
+def _die_with_parent() -> None:
+    """In the Rasa child before it runs: end it when the app dies, even by SIGKILL (Linux), so none is orphaned."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _free_port() -> int:

@@ -47,7 +47,8 @@ PAGES = [
     ProductPage("chat-ar", "/?lang=ar", None, "li.message"),
     ProductPage("login", "/login", None, "#username"),
     ProductPage("inbox", "/staff/", "olga", "tr.handover"),
-    ProductPage("conversation", "/staff/c/{handover}", "olga", "#messages li"),
+    # With the exchange before the handover (the web chat keeps it), marked apart from the messages.
+    ProductPage("conversation", "/staff/c/{handover}", "olga", "#earlier li.msg"),
     ProductPage("templates", "/staff/templates", "olga", "article.template-card"),
     ProductPage("template-editor", "/staff/templates/1", "olga", "#title"),
     ProductPage("analytics", "/analytics/", "ana", "h1"),

@@ -115,4 +115,20 @@ async def test_on_a_phone_the_inbox_and_the_conversation_fit(
     # The message list scrolls on its own, so a keyboard must be able to reach it.
     await page.locator("#messages").focus()
     assert await page.evaluate("() => document.activeElement.id") == "messages"
+    # On the phone too: take it, insert a template, leave a note, hand it to Jonas with a note.
+    await page.click("button.claim")
+    await expect(page.locator("#state")).to_have_text("bei Ihnen")
+    await page.locator("button.template", has_text="Rückruf").click()
+    assert (await page.input_value("#reply-text")).startswith("Ми передзвонимо вам")
+    await page.locator("details.note-tool summary").click()
+    await page.fill("#note-text", "Rückruf zugesagt")
+    await page.locator("details.note-tool button[type=submit]").click()
+    await expect(page.locator("li.internal-note")).to_contain_text("Rückruf zugesagt")
+    await page.locator("details.hand-tool summary").click()
+    await page.select_option("#hand-to", label="Jonas – spricht Deutsch, Englisch")
+    await page.fill("#hand-note", "Bitte morgen anrufen")
+    await page.locator("details.hand-tool button[type=submit]").click()
+    await expect(page.locator("#state")).to_have_text("bei Jonas")
+    await expect(page.locator("li.event", has_text="Olga hat das Gespräch an Jonas übergeben")).to_be_visible()
+    assert await page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     await context.close()

@@ -173,12 +173,13 @@ async def test_html_and_script_stay_text_everywhere(chat: RunningChat, web_nlu: 
     async with visitor() as client:
         async with opened(chat, client, "?lang=en") as socket:
             await greeted(socket)
-            await say(socket, ATTACK)
+            # In a sentence, so it is understood as English and goes to the NLU server as it was typed.
+            await say(socket, f"What are your hours? {ATTACK}")
         async with opened(chat, client) as socket:
             history = await next_frame(socket)
         page = await (await client.get(f"{chat.url}/?lang=%22%3E%3Cscript%3Ealert(3)%3C/script%3E")).text()
-    assert history["messages"][0]["text"] == ATTACK
-    assert ATTACK in web_nlu[0].texts
+    assert history["messages"][0]["text"] == f"What are your hours? {ATTACK}"
+    assert any(ATTACK in text for text in web_nlu[0].texts)
     assert "alert(3)" not in page and 'lang="de"' in page
 
 

@@ -11,14 +11,13 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.conversations import ConversationStore
-from bot.channels.web.live import OpenChats, WebChatOutbound
+from bot.channels.web.live import LIVE_TOPIC, LiveFrames, OpenChats, WebChatOutbound
 from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.socket import chat_socket, renew_session
 from bot.channels.web.upload import upload_file
 from bot.keys import ASSISTANT, DATABASE
 from core.channels import WEB, Arrival, EarlierLine, Media, MediaUnavailable, UnknownChannel
-from core.flood import FloodGuard
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.store import held_conversations
@@ -64,7 +63,9 @@ class WebChatChannel:
             content=assistant.content,
             transcripts=transcripts,
             chats=chats,
-            pace=FloodGuard(limits.frames_per_window, limits.window_seconds, limits.hang_up_after),
+            pace=assistant.limits.flood_guard(
+                "web-chat", limits.frames_per_window, limits.window_seconds, limits.hang_up_after
+            ),
             limits=limits,
             origins=frozenset(self._settings.web_chat_origins),
             retention_seconds=int(self._retention.total_seconds()),
@@ -72,8 +73,10 @@ class WebChatChannel:
             handovers=assistant.handovers,
             held_cookie_seconds=int(self._retention.total_seconds() + self._settings.handover_retention_days * 86400),
         )
-        self._outbound = WebChatOutbound(transcripts, chats)
+        self._outbound = WebChatOutbound(transcripts, assistant.bus, chats)
         self._transcripts = transcripts
+        live = LiveFrames(chats)
+        stop_receiving = assistant.bus.subscribe(LIVE_TOPIC, live.receive)
         assistant.channels.register(self)
         forgetting = asyncio.create_task(self._forget_old_chats(transcripts, assistant.conversations))
         try:
@@ -82,6 +85,8 @@ class WebChatChannel:
             forgetting.cancel()
             await asyncio.gather(forgetting, return_exceptions=True)
             assistant.channels.unregister(self)
+            stop_receiving()
+            await live.settled()
             self._outbound = None
             self._transcripts = None
 

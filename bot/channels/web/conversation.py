@@ -116,7 +116,7 @@ class ChatConversation:
             await self._tell(FrameProblem.NOT_TEXT.value, PROBLEM_TEXTS[FrameProblem.NOT_TEXT])
 
     async def _admitted(self) -> bool:
-        admission = self._runtime.pace.admit(self._session)
+        admission = await self._runtime.pace.check(self._session)
         if admission is Admission.SLOW_DOWN:
             await self._tell("slow_down", "slow_down")
         elif admission is Admission.HANG_UP:

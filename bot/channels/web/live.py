@@ -12,6 +12,7 @@ from aiohttp import WSCloseCode, web
 
 from actions.handover import CANCEL_PAYLOAD
 from bot.channels.web.frames import handover_frame, line_frame
+from core.bus import EventBus
 from core.channels import Arrival
 from handover.notices import TOPIC as HANDOVER_TOPIC
 from core.messages import ConversationKey, Reply
@@ -78,11 +79,16 @@ class OpenChats:
         )
 
 
-class WebChatOutbound:
-    """Reach a web chat later: keep the reply in the transcript and show it in the chat's open tabs."""
+# The event bus topic of frames for open chats: a chat's tabs may be open on any process.
+LIVE_TOPIC = "web-chat"
 
-    def __init__(self, transcripts: Transcripts, chats: OpenChats) -> None:
+
+class WebChatOutbound:
+    """Reach a web chat later: keep the reply in the transcript and show it in the chat's open tabs, on any process."""
+
+    def __init__(self, transcripts: Transcripts, bus: EventBus, chats: OpenChats | None = None) -> None:
         self._transcripts = transcripts
+        self._bus = bus
         self._chats = chats
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
@@ -92,11 +98,34 @@ class WebChatOutbound:
             return Arrival.UNREACHABLE
         line = TranscriptLine(author_of(reply), reply.text, reply.language, reply.rtl, reply.buttons)
         await self._transcripts.append(session_id, line)
-        shown = await self._chats.push(session_id, line_frame(line))
+        self._bus.publish(LIVE_TOPIC, {"session": session_id, "frame": dict(line_frame(line))})
         if reply.topic is None or reply.topic == HANDOVER_TOPIC:
             # A colleague's words or the desk's notices: whether staff look after the chat now.
-            await self._chats.push(session_id, handover_frame(any(b.payload == CANCEL_PAYLOAD for b in reply.buttons)))
-        return Arrival.SHOWN if shown else Arrival.KEPT
+            active = any(b.payload == CANCEL_PAYLOAD for b in reply.buttons)
+            self._bus.publish(LIVE_TOPIC, {"session": session_id, "frame": dict(handover_frame(active))})
+        # Shown only where a tab of the chat is open on this process; elsewhere it waits for the person.
+        return Arrival.SHOWN if self._chats is not None and self._chats.count(session_id) else Arrival.KEPT
+
+
+class LiveFrames:
+    """Show frames published for a chat (by any process) in the chat's tabs open on this process."""
+
+    def __init__(self, chats: OpenChats) -> None:
+        self._chats = chats
+        self._pushing: set[asyncio.Task[int]] = set()
+
+    def receive(self, event: Mapping[str, Any]) -> None:
+        session_id, frame = event.get("session"), event.get("frame")
+        if not isinstance(session_id, str) or not isinstance(frame, dict) or not self._chats.count(session_id):
+            return
+        task = asyncio.create_task(self._chats.push(session_id, frame))
+        self._pushing.add(task)
+        task.add_done_callback(self._pushing.discard)
+
+    async def settled(self) -> None:
+        """Wait until every received frame has been pushed (tests, shutdown)."""
+        while self._pushing:
+            await asyncio.gather(*list(self._pushing), return_exceptions=True)
 
 
 def author_of(reply: Reply) -> Author:

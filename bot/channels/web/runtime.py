@@ -9,7 +9,7 @@ from aiohttp import web
 from actions.dialogue import Dialogue
 from bot.channels.web.live import OpenChats
 from core.channels import Channels
-from core.flood import FloodGuard
+from core.flood import FloodCheck
 from core.content import Content
 from handover.desk import HandoverDesk
 from storage.web_chat import Transcripts
@@ -41,7 +41,7 @@ class WebChatRuntime:
     content: Content
     transcripts: Transcripts
     chats: OpenChats
-    pace: FloodGuard
+    pace: FloodCheck
     limits: WebChatLimits
     # Sites other than the app's own that may open the chat's websocket.
     origins: frozenset[str]

@@ -79,7 +79,7 @@ async def upload_file(request: web.Request) -> web.Response:
     chat = session_id(token)
     key = ConversationKey(WEB, chat)
     hint = request.query.get("lang")
-    if runtime.pace.admit(chat) is not Admission.ANSWER:
+    if await runtime.pace.check(chat) is not Admission.ANSWER:
         return await _refused(request, key, hint, "slow_down")
     data, name = await _read_file(request)
     if data is None:

@@ -1,0 +1,147 @@
+"""Limits shared by every process through Redis: paced sending (Telegram's limits) and flood guards.
+
+Each decision is one Lua script run atomically on the Redis server, on the server's clock, so
+processes on several machines count together and agree on time. Senders are stored by a digest,
+never by their chat id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import secrets
+from collections.abc import Hashable
+
+from redis.asyncio import Redis
+
+from core.flood import Admission
+
+# Generic cell rate algorithm: one "theoretical arrival time" per key. A request may go when it is
+# at most `burst` intervals ahead of now; otherwise the script answers how many ms to wait.
+_PACE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local held = tonumber(redis.call('PTTL', KEYS[2]))
+if held > 0 then return held end
+local interval = tonumber(ARGV[1])
+if interval <= 0 then return 0 end
+local burst = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local allowed_at = tat - interval * burst
+if now < allowed_at then return allowed_at - now end
+tat = tat + interval
+redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now + interval))
+return 0
+"""
+
+# The flood guard of core.flood, counted for all processes: arrivals in the window as a sorted set.
+_FLOOD = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local window = tonumber(ARGV[1])
+local most = tonumber(ARGV[2])
+local hang_up = tonumber(ARGV[3])
+local at = now
+if ARGV[5] ~= '' then at = math.min(tonumber(ARGV[5]), now) end
+local newest = at
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] and tonumber(last[2]) > newest then newest = tonumber(last[2]) end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', newest - window)
+redis.call('ZADD', KEYS[1], at, ARGV[4])
+redis.call('PEXPIRE', KEYS[1], window)
+local count = redis.call('ZCARD', KEYS[1])
+if count <= most then
+  redis.call('DEL', KEYS[2])
+  return 'answer'
+end
+if hang_up > 0 and count >= hang_up then return 'hang_up' end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', window) then return 'slow_down' end
+return 'skip'
+"""
+
+def digest(key: Hashable) -> str:
+    """Name a sender or chat in Redis without its id."""
+    return hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+
+
+class SharedPace:
+    """Pace requests by key across processes: `rate` per `period` seconds after a burst; hold all off on request."""
+
+    def __init__(self, client: Redis, namespace: str) -> None:
+        self._client = client
+        self._namespace = namespace
+        self._pace = client.register_script(_PACE)
+
+    async def wait(self, key: str | None, rate: float = 0.0, period: float = 1.0, burst: int = 1) -> float:
+        """Wait until a request under `key` may go (None: only a hold-off); return how long that was, in seconds."""
+        interval = period * 1000 / rate if key is not None and rate > 0 else 0
+        waited = 0.0
+        while True:
+            delay = int(
+                await self._pace(
+                    keys=[f"{self._namespace}:pace:{key or '-'}", f"{self._namespace}:hold"],
+                    args=[interval, max(burst - 1, 0)],
+                )
+            )
+            if delay <= 0:
+                return waited
+            await asyncio.sleep(delay / 1000)
+            waited += delay / 1000
+
+    async def hold_off(self, seconds: float) -> None:
+        """Stop every process's requests for `seconds` from now (Telegram's retry_after), unless held longer."""
+        key = f"{self._namespace}:hold"
+        milliseconds = max(1, int(seconds * 1000))
+        # Only ever lengthen a hold: GT needs Redis 7; compare by hand instead.
+        current = await self._client.pttl(key)
+        if current < milliseconds:
+            await self._client.set(key, "1", px=milliseconds)
+
+
+class SharedFloodGuard:
+    """core.flood.FloodGuard, counted in Redis so every process sees a sender's messages."""
+
+    def __init__(
+        self,
+        client: Redis,
+        namespace: str,
+        max_messages: int = 10,
+        window: float = 10.0,
+        hang_up_after: int | None = None,
+    ) -> None:
+        self._namespace = namespace
+        self._max = max_messages
+        self._window_ms = int(window * 1000)
+        self._hang_up_after = max(hang_up_after, max_messages + 1) if hang_up_after else 0
+        self._flood = client.register_script(_FLOOD)
+
+    async def check(self, sender: Hashable, sent_at: float | None = None) -> Admission:
+        """Count a message from `sender` (in every process) and say what to do with it.
+
+        `sent_at` (Unix time) is when the person sent it, where the channel knows it: a backlog
+        delivered at once after an outage is then no flood.
+        """
+        key = digest(sender)
+        decision = await self._flood(
+            keys=[f"{self._namespace}:flood:{key}", f"{self._namespace}:warned:{key}"],
+            args=[
+                self._window_ms, self._max, self._hang_up_after, secrets.token_hex(8),
+                "" if sent_at is None else int(sent_at * 1000),
+            ],
+        )
+        return Admission(decision.decode() if isinstance(decision, bytes) else decision)
+
+
+class SharedLimits:
+    """Limits counted in Redis for every process of the assistant."""
+
+    def __init__(self, client: Redis, namespace: str) -> None:
+        self._client = client
+        self._namespace = namespace
+        self.pace = SharedPace(client, namespace)
+
+    def flood_guard(
+        self, scope: str, max_messages: int, window: float, hang_up_after: int | None = None
+    ) -> SharedFloodGuard:
+        return SharedFloodGuard(self._client, f"{self._namespace}:{scope}", max_messages, window, hang_up_after)

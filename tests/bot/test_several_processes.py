@@ -1,0 +1,103 @@
+"""Several `assistant serve` processes on one PostgreSQL database and one Redis server act as one assistant.
+
+Real processes, started as an operator would (plain postgresql:// URL), on the fake NLU server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from accounts.service import AccountService
+from storage.migrate import open_database
+from tests.conftest import FAKE_RULES
+from tests.fakes.nlu import FakeNlu, serve_fake_nlu
+from tests.processes import ServeProcess, plain_url
+from tests.staff.conftest import PASSWORD, log_in
+from tests.storage.databases import fresh_database_url
+from tests.storage.redis_server import REDIS_URL, redis_client
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+async def postgres_url(tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database_url("postgresql", tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def nlu_url() -> AsyncIterator[tuple[str, str]]:
+    nlu = FakeNlu(FAKE_RULES)
+    async with serve_fake_nlu(nlu) as url:
+        yield url, nlu.token
+
+
+@pytest.fixture
+async def pair(postgres_url: str, nlu_url: tuple[str, str], tmp_path: Path) -> AsyncIterator[list[ServeProcess]]:
+    """Two processes on the same database and Redis, with a colleague's account ready."""
+    async with redis_client():  # skips without Redis
+        pass
+    async with open_database(postgres_url) as database:
+        await AccountService(database).create("olga", PASSWORD, ["staff"], "Olga", ["uk", "ru", "en"])
+    environ = {
+        "ASSISTANT_DATABASE_URL": plain_url(postgres_url),
+        "ASSISTANT_REDIS_URL": REDIS_URL,
+        "NLU_URL": nlu_url[0],
+        "NLU_TOKEN": nlu_url[1],
+    }
+    processes = [
+        ServeProcess(name, {**environ, "ASSISTANT_VAR_DIR": str(tmp_path / name)}, tmp_path / f"{name}.log")
+        for name in ("a", "b")
+    ]
+    try:
+        for process in processes:
+            process.start()
+        await asyncio.gather(*(process.ready() for process in processes))
+        yield processes
+    finally:
+        for process in processes:
+            process.stop()
+
+
+async def frame(socket: aiohttp.ClientWebSocketResponse, timeout: float = 10.0) -> dict[str, object]:
+    message = await socket.receive(timeout)
+    assert message.type is aiohttp.WSMsgType.TEXT, message
+    return dict(json.loads(message.data))
+
+
+async def test_a_handover_started_on_one_is_answered_from_the_other_live(pair: list[ServeProcess]) -> None:
+    a, b = pair
+    async with aiohttp.ClientSession() as person, aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as staff:
+        csrf = await log_in(staff, b.url, "olga")
+        async with staff.ws_connect(f"{b.url}/staff/ws", origin=b.url) as inbox:
+            assert (await frame(inbox))["type"] == "hello"
+            async with person.ws_connect(f"{a.url}/chat/ws?lang=en") as chat:
+                await frame(chat)  # history
+                await frame(chat)  # welcome
+                await chat.send_str(json.dumps({"type": "message", "text": "I want to talk to a person"}))
+                confirmation = await frame(chat)
+                assert confirmation["buttons"] == [{"label": "Back to the assistant", "payload": "handover:cancel"}]
+                # The inbox on the other process hears of it at once.
+                started = await frame(inbox)
+                assert started["type"] == "change" and started["what"] == "started"
+                handover = started["handover"]
+                headers = {"Accept": "application/json", "X-CSRF-Token": csrf}
+                claimed = await staff.post(f"{b.url}/staff/c/{handover}/claim", json={}, headers=headers)
+                assert claimed.status == 200, await claimed.text()
+                replied = await staff.post(
+                    f"{b.url}/staff/c/{handover}/reply", json={"text": "Hello, Olga here.", "key": "r1"}, headers=headers
+                )
+                assert replied.status == 200, await replied.text()
+                # The reply, written on b, reaches the person's open chat on a, live.
+                reply = await frame(chat, timeout=10)
+                assert reply["from"] == "staff" and reply["text"] == "Hello, Olga here."
+                closed = await staff.post(f"{b.url}/staff/c/{handover}/close", json={}, headers=headers)
+                assert closed.status == 200
+                handback = await frame(chat, timeout=10)
+                assert handback["from"] == "assistant" and handback["buttons"]

@@ -1,0 +1,78 @@
+"""Limits counted in Redis hold across processes: pacing (Telegram's limits, retry_after) and flood guards."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from core.flood import Admission
+from storage.redis_limits import SharedFloodGuard, SharedPace
+from tests.storage.redis_server import fresh_namespace, redis_client
+
+
+async def test_two_processes_share_one_rate() -> None:
+    namespace = fresh_namespace()
+    async with redis_client() as one, redis_client() as two:
+        paces = [SharedPace(one, namespace), SharedPace(two, namespace)]
+        sent: list[float] = []
+
+        async def send(pace: SharedPace) -> None:
+            await pace.wait("overall", rate=20, period=1.0, burst=1)
+            sent.append(time.monotonic())
+
+        started = time.monotonic()
+        # 40 requests, half through each "process": at 20/s they take about two seconds together.
+        await asyncio.gather(*(send(paces[n % 2]) for n in range(40)))
+        elapsed = time.monotonic() - started
+        assert 1.8 <= elapsed <= 4.0, elapsed
+        sent.sort()
+        in_any_second = max(sum(1 for t in sent if s <= t < s + 1.0) for s in sent)
+        assert in_any_second <= 21, in_any_second
+
+
+async def test_a_burst_then_the_steady_rate_per_key() -> None:
+    async with redis_client() as client:
+        pace = SharedPace(client, fresh_namespace())
+        started = time.monotonic()
+        for _ in range(5):
+            assert await pace.wait("chat:1", rate=1, period=0.2, burst=5) == 0.0, "a burst of five goes at once"
+        assert time.monotonic() - started < 0.5
+        assert await pace.wait("chat:1", rate=1, period=0.2, burst=5) > 0.1, "the sixth waits for its turn"
+        assert await pace.wait("chat:2", rate=1, period=0.2, burst=5) == 0.0, "other chats are not slowed"
+
+
+async def test_retry_after_stops_every_process_for_that_long() -> None:
+    namespace = fresh_namespace()
+    async with redis_client() as one, redis_client() as two:
+        await SharedPace(one, namespace).hold_off(0.5)
+        await SharedPace(one, namespace).hold_off(0.1)  # a shorter hold never shortens a longer one
+        started = time.monotonic()
+        await SharedPace(two, namespace).wait("chat:1", rate=30, period=1.0)
+        assert 0.4 <= time.monotonic() - started < 2.0
+        await SharedPace(one, namespace).hold_off(0.3)
+        started = time.monotonic()
+        await SharedPace(two, namespace).wait(None)
+        assert 0.2 <= time.monotonic() - started < 2.0, "requests that post nothing wait out a hold too"
+
+
+async def test_a_flooding_sender_is_told_once_across_processes_and_others_are_not_slowed() -> None:
+    namespace = fresh_namespace()
+    async with redis_client() as one, redis_client() as two:
+        guards = [SharedFloodGuard(one, namespace, max_messages=3, window=2.0, hang_up_after=6),
+                  SharedFloodGuard(two, namespace, max_messages=3, window=2.0, hang_up_after=6)]
+        decisions = [await guards[n % 2].check(("telegram", 42)) for n in range(6)]
+        assert decisions == [Admission.ANSWER] * 3 + [Admission.SLOW_DOWN, Admission.SKIP, Admission.HANG_UP]
+        assert await guards[1].check(("telegram", 43)) is Admission.ANSWER
+        await asyncio.sleep(2.1)
+        assert await guards[0].check(("telegram", 42)) is Admission.ANSWER, "after a calm window, answered again"
+        keys = [key async for key in one.scan_iter(f"{namespace}:*")]
+        assert not any(b"42" in key for key in keys), "chat ids are not written to Redis"
+
+
+async def test_a_backlog_sent_over_minutes_is_no_flood() -> None:
+    async with redis_client() as client:
+        guard = SharedFloodGuard(client, fresh_namespace(), max_messages=3, window=10.0)
+        now = time.time()
+        # Twelve messages written a minute apart, delivered at once after an outage.
+        decisions = [await guard.check("backlog", sent_at=now - 720 + 60 * n) for n in range(12)]
+        assert decisions == [Admission.ANSWER] * 12

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -30,26 +30,15 @@ class ConversationState:
 
 
 class ConversationStore(Protocol):
-    """Keeps ConversationState per conversation."""
+    """Keeps ConversationState per conversation (actions.conversation_store keeps it in the database)."""
 
     async def load(self, key: ConversationKey) -> ConversationState: ...
 
     async def save(self, key: ConversationKey, state: ConversationState) -> None: ...
 
-
-class InMemoryConversationStore:
-    """Conversation state in this process's memory; enough for the terminal and for tests."""
-
-    def __init__(self) -> None:
-        self._states: dict[ConversationKey, ConversationState] = {}
-        self._lock = asyncio.Lock()
-
-    async def load(self, key: ConversationKey) -> ConversationState:
-        return self._states.get(key, ConversationState())
-
-    async def save(self, key: ConversationKey, state: ConversationState) -> None:
-        async with self._lock:
-            self._states[key] = state
+    async def forget(self, keys: Iterable[ConversationKey]) -> int:
+        """Delete the state of these conversations; return how many were remembered."""
+        ...
 
 
 async def set_reachable(conversations: ConversationStore, key: ConversationKey, reachable: bool) -> ConversationState:

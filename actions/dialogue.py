@@ -29,10 +29,11 @@ from core.availability import FixedOffice, OfficeStateSource
 from core.clock import Clock
 from core.content import Content
 from core.errors import NluUnavailable
-from core.messages import ConversationKey, Message, MessageKind, Reply
+from core.messages import Button, ConversationKey, Message, MessageKind, Reply
 from core.topics import OUT_OF_SCOPE
 from nlu.normalise import clean_text
 from nlu.understanding import MessageUnderstanding
+from storage.conversation_moves import ConversationMoves
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +75,12 @@ class Dialogue:
         recorder: InquiryRecorder | None = None,
         handovers: Handovers | None = None,
         office: OfficeStateSource | None = None,
+        moves: ConversationMoves | None = None,
     ) -> None:
         self._content = content
         # Closures, the notice and who is present, as the office has set them.
         self._office = office or FixedOffice()
+        self._moves = moves
         self._understanding = understanding
         self._conversations = conversations
         self._clock = clock
@@ -115,14 +118,45 @@ class Dialogue:
         picker = offer_languages(self._context("language_switch", reply.language))
         return replace(reply, text=f"{reply.text}\n\n{picker.text}", buttons=reply.buttons + picker.buttons)
 
-    async def pass_on(self, message: Message) -> None:
-        """Give staff a message that gets no answer of its own (a further photo of an album), if handed over."""
+    async def pass_on(self, message: Message, data: bytes | None = None) -> bool:
+        """Give staff a message that gets no answer of its own (a further photo of an album, a file sent in
+        the web chat, with `data` where the channel keeps no copy); False when no handover takes it."""
         await self._reopened(message.conversation)
         if self._handovers is None:
-            return
-        language = await self._handovers.forward(message)
+            return False
+        language = await self._handovers.forward(message, data)
         if language is not None:
             await self._record_handed_over(message, language)
+        return language is not None
+
+    async def handed_over(self, conversation: ConversationKey) -> bool:
+        """Tell whether staff look after the conversation now (so a channel offers what only they take)."""
+        return self._handovers is not None and await self._handovers.handed_over(conversation)
+
+    # --- moving a conversation to another channel ("continue on Telegram") ----------------------------
+
+    async def offer_move(self, conversation: ConversationKey) -> str | None:
+        """Return a single-use token that moves the conversation to another channel; None where moves are off."""
+        if self._moves is None:
+            return None
+        return await self._moves.offer(conversation)
+
+    async def arrive(self, message: Message, token: str) -> Reply:
+        """Carry the conversation a token names over to the message's one (its language, its handover) and say so."""
+        target = message.conversation
+        source = await self._moves.redeem(token) if self._moves is not None else None
+        if source is None or source == target:
+            ctx = self._context("greeting", await self.language(target, message.language_hint))
+            return ctx.reply(ctx.ui("telegram_link_expired"), ctx.menu_buttons(), topic=None)
+        state = await self._conversations.load(source)
+        if state != ConversationState():
+            await self._conversations.save(target, replace(state, closed=False))
+            await self._conversations.forget([source])
+        moved = self._handovers is not None and await self._handovers.move(source, target)
+        ctx = self._context("human_handover", await self.language(target, message.language_hint))
+        if moved:
+            return ctx.reply(ctx.ui("telegram_continued"), (Button(ctx.ui("handover_cancel"), CANCEL_PAYLOAD),))
+        return ctx.reply(ctx.ui("telegram_continued"), ctx.menu_buttons(), topic="greeting")
 
     async def privacy(self, message: Message, channel_note: str | None = None) -> Reply | None:
         """Answer "what happens to my data" with the channel's own note and how long talks with staff are kept."""
@@ -141,6 +175,8 @@ class Dialogue:
         state = await self._reopened(message.conversation)
         if self._handovers is not None:
             await self._handovers.erase_conversation(message.conversation)
+        # What was not understood is the person's own words: forgotten too (the language with it).
+        await self._conversations.forget([message.conversation])
         ctx = self._context(PRIVACY, self._language(state, message.language_hint))
         return ctx.reply(ctx.ui("delete_confirmed"), ctx.menu_buttons())
 

@@ -39,8 +39,16 @@ class Handovers(Protocol):
     # How long what a person said with staff is kept after the handover ends.
     retention: timedelta
 
-    async def forward(self, message: Message) -> str | None:
-        """Pass the message to staff if its conversation is handed over; return the handover's language."""
+    async def forward(self, message: Message, data: bytes | None = None) -> str | None:
+        """Pass the message (and a file the channel does not keep) to staff if handed over; return the handover's language."""
+        ...
+
+    async def handed_over(self, conversation: ConversationKey) -> bool:
+        """Tell whether staff look after the conversation now."""
+        ...
+
+    async def move(self, source: ConversationKey, target: ConversationKey) -> bool:
+        """Move the open handover of `source` to `target`; False when there is none to move."""
         ...
 
     async def start(self, request: HandoverRequest) -> Reply | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions.conversations import ConversationStore, set_reachable
-from core.channels import Outbound
+from core.channels import Arrival, Outbound
 from core.messages import ConversationKey, Reply
 
 
@@ -14,11 +14,11 @@ class Reach:
         self._conversations = conversations
         self._channels = channels
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
-        """Send `reply`; False, without trying, when the person is known to be unreachable."""
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
+        """Send `reply`; UNREACHABLE, without trying, when the person is known to be unreachable."""
         if (await self._conversations.load(conversation)).closed:
-            return False
-        reached = await self._channels.send(conversation, reply)
-        if not reached:
+            return Arrival.UNREACHABLE
+        arrival = await self._channels.send(conversation, reply)
+        if arrival is Arrival.UNREACHABLE:
             await set_reachable(self._conversations, conversation, False)
-        return reached
+        return arrival

@@ -7,7 +7,8 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from actions.conversations import ConversationStore, InMemoryConversationStore
+from actions.conversation_store import DatabaseConversationStore
+from actions.conversations import ConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandoverStatistics, InquiryRecorder
 from actions.reach import Reach
@@ -24,6 +25,7 @@ from monitoring.config import retention
 from monitoring.recorder import DatabaseInquiryRecorder
 from nlu.runtime import RunningNlu, running_nlu
 from nlu.understanding import MessageUnderstanding
+from storage.conversation_moves import ConversationMoves
 from storage.db import Database
 from storage.migrate import open_database
 from storage.redis_bus import RedisBus, namespace_of, redis_client
@@ -81,7 +83,8 @@ def assemble(
     What people are told about who helps follows `office` if given (a preview), else the office's
     calendar in `database` and the colleagues present.
     """
-    conversations = conversations or InMemoryConversationStore()
+    if conversations is None:
+        conversations = conversation_store(settings, database, clock)
     bus = bus if bus is not None else LocalBus()
     calendar = calendar or OfficeCalendar(OfficeCalendarStore(database))
     presence = Presence(clock)
@@ -102,7 +105,8 @@ def assemble(
         office=office,
         bus=bus,
     )
-    dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers, office)
+    moves = ConversationMoves(database, clock)
+    dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers, office, moves)
     return Assistant(
         settings=settings,
         content=nlu.content,
@@ -120,6 +124,11 @@ def assemble(
         presence=presence,
         clock=clock,
     )
+
+
+def conversation_store(settings: Settings, database: Database, clock: Clock = utc_now) -> DatabaseConversationStore:
+    """Keep conversation state in the database, forgotten after the settings' retention."""
+    return DatabaseConversationStore(database, clock, timedelta(days=settings.conversation_retention_days))
 
 
 @asynccontextmanager

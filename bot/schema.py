@@ -9,9 +9,11 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 import accounts.models  # noqa: F401  (the modules that define tables, imported for their tables)
+import actions.conversation_store  # noqa: F401
 import handover.models  # noqa: F401
 import handover.templates  # noqa: F401
 import monitoring.tables  # noqa: F401
+import storage.conversation_moves  # noqa: F401
 import storage.leases  # noqa: F401
 import storage.office_calendar  # noqa: F401
 import storage.telegram_groups  # noqa: F401

@@ -12,8 +12,9 @@ from typing import Protocol
 from aiohttp import web
 
 from accounts.web import SessionPolicy, install_accounts
-from actions.conversations import ConversationStore, InMemoryConversationStore
-from bot.app import Assistant, running_assistant
+from actions.conversation_store import keep_forgetting
+from actions.conversations import ConversationStore
+from bot.app import Assistant, conversation_store, running_assistant
 from bot.channels.telegram import TelegramChannel
 from bot.channels.web import WebChatChannel
 from bot.edge import install_edge
@@ -123,11 +124,17 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _assistant(app: web.Application) -> AsyncIterator[None]:
-    conversations = InMemoryConversationStore()
+    # In the database, so every process shares it and a restart keeps every conversation's language.
+    conversations = conversation_store(app[SETTINGS], app[DATABASE])
     async with app[_ASSISTANT_FACTORY](app[SETTINGS], app[DATABASE], conversations) as assistant:
         app[CONVERSATIONS] = conversations
         app[ASSISTANT] = assistant
-        yield
+        forgetting = asyncio.create_task(keep_forgetting(conversations), name="conversation-retention")
+        try:
+            yield
+        finally:
+            forgetting.cancel()
+            await asyncio.gather(forgetting, return_exceptions=True)
 
 
 def _bound_port(site: web.TCPSite, requested: int) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 from core.errors import AssistantError
@@ -45,6 +46,17 @@ class Media:
     mime_type: str | None = None
 
 
+class Arrival(StrEnum):
+    """Where a message sent later ended up: what staff may honestly be told about its delivery."""
+
+    # In front of the person: an open chat showed it, or Telegram accepted it for their phone.
+    SHOWN = "shown"
+    # Kept for the person (e.g. a web chat with no page open): they see it when they come back.
+    KEPT = "kept"
+    # Nothing can reach them (they blocked the bot, their chat is gone).
+    UNREACHABLE = "unreachable"
+
+
 @dataclass(frozen=True)
 class EarlierLine:
     """One line of what a person and the assistant said, as the channel still keeps it; `repr` hides the text."""
@@ -69,8 +81,8 @@ class KeepsTranscript(Protocol):
 class Outbound(Protocol):
     """A way to reach a person later, outside anything they sent."""
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
-        """Send `reply`; return False when the person cannot be reached (e.g. blocked the bot)."""
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
+        """Send `reply` and say where it arrived."""
         ...
 
 
@@ -91,6 +103,13 @@ class Forgetting(Protocol):
 
     async def forget(self, conversation: ConversationKey) -> int:
         """Erase what the channel keeps of `conversation` now; return how many items went."""
+
+
+class Invitable(Protocol):
+    """A channel a conversation can move to: it makes the link that carries a move token to it."""
+
+    def invitation(self, token: str) -> str | None:
+        """Return a link that opens this channel with `token` (e.g. a Telegram deep link); None if it cannot yet."""
         ...
 
 
@@ -107,7 +126,7 @@ class Channels:
         if self._running.get(channel.name) is channel:
             del self._running[channel.name]
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         """Send `reply` to `conversation` through its channel; raise UnknownChannel when it is not running."""
         channel = self._running.get(conversation.channel)
         if channel is None:
@@ -120,6 +139,17 @@ class Channels:
         if isinstance(channel, Forgetting):
             return await channel.forget(conversation)
         return 0
+
+    def accepts_moves(self, channel_name: str) -> bool:
+        """Tell whether a conversation can move to this channel now (it runs and makes invitations)."""
+        channel = self._running.get(channel_name)
+        return callable(getattr(channel, "invitation", None)) and channel.invitation("probe") is not None  # type: ignore[union-attr]
+
+    def invitation(self, channel_name: str, token: str) -> str | None:
+        """Return the link that moves a conversation to a running channel with `token`; None if it cannot."""
+        channel = self._running.get(channel_name)
+        invite = getattr(channel, "invitation", None)
+        return invite(token) if callable(invite) else None
 
     async def earlier(self, conversation: ConversationKey, before: datetime) -> list[EarlierLine] | None:
         """Return what the conversation's channel still keeps from before `before`; None if it keeps nothing."""

@@ -102,6 +102,22 @@ UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "command_delete": frozenset(),
     "privacy_handover": frozenset({"days"}),
     "handover_staff_label": frozenset(),
+    # Replies that always reach the person: who is there, files in the web chat, moving to Telegram.
+    "handover_joined": frozenset(),
+    "handover_meanwhile_web": frozenset(),
+    "handover_meanwhile_text": frozenset(),
+    "web_with_team": frozenset(),
+    "web_attach": frozenset(),
+    "web_file_sent": frozenset(),
+    "web_file_too_big": frozenset(),
+    "web_file_type": frozenset(),
+    "web_file_no_handover": frozenset(),
+    "web_telegram": frozenset(),
+    "web_moved": frozenset(),
+    "web_new_reply": frozenset(),
+    "web_sound": frozenset(),
+    "telegram_continued": frozenset(),
+    "telegram_link_expired": frozenset(),
 }
 
 MIN_EXAMPLES_PER_LANGUAGE = 15

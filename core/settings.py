@@ -56,6 +56,9 @@ class Settings:
     web_chat_retention_hours: float = 24.0
     # Messages of a closed handover to staff are deleted this many days after it was closed.
     handover_retention_days: float = 30.0
+    # What the assistant remembers about a conversation (its language, ...) is deleted this many days
+    # after the conversation's last message; a web chat's is deleted with its transcript.
+    conversation_retention_days: float = 30.0
     # Anonymous inquiry counts (monitoring) are deleted after this many days; 0 keeps them forever.
     event_retention_days: int = 3650
     # Published statistics show counts below this as "<k" (k-anonymity of the analysts' figures).
@@ -119,6 +122,7 @@ class Settings:
             ),
             web_chat_retention_hours=float(get("ASSISTANT_WEB_CHAT_RETENTION_HOURS", "24") or 24),
             handover_retention_days=float(get("ASSISTANT_HANDOVER_RETENTION_DAYS", "30") or 30),
+            conversation_retention_days=float(get("ASSISTANT_CONVERSATION_RETENTION_DAYS", "30") or 30),
             event_retention_days=int(get("ASSISTANT_EVENT_RETENTION_DAYS", "3650") or 3650),
             analytics_min_count=int(get("ASSISTANT_ANALYTICS_MIN_COUNT", "5") or 5),
             trusted_proxies=tuple(

@@ -69,11 +69,12 @@ class HandoverDesk:
 
     # --- the person's side (the dialogue and the channels) ---------------------------------------
 
-    async def forward(self, message: Message) -> str | None:
-        """Pass a message to staff if its conversation is handed over; return the handover's language."""
+    async def forward(self, message: Message, data: bytes | None = None) -> str | None:
+        """Pass a message (and the file it carries, where the channel keeps none) to staff if its
+        conversation is handed over; return the handover's language."""
         if await self._store.active_for(message.conversation) is None:
             return None
-        forwarded = await self._store.append_incoming(message.conversation, incoming(message), self._clock())
+        forwarded = await self._store.append_incoming(message.conversation, incoming(message), self._clock(), data)
         if forwarded is None:
             return None  # closed a moment ago: the assistant answers again
         if forwarded.message_id is not None:
@@ -98,13 +99,33 @@ class HandoverDesk:
             # "I need help with a letter, can I talk to someone?" is worth keeping for staff.
             await self._store.append_incoming(message.conversation, incoming(message), self._clock())
         self.events.publish(HandoverChange(handover.id, "started"))
-        return confirmation(self._content, language, self._clock(), self._office.current())
+        return confirmation(
+            self._content, language, self._clock(), self._office.current(), message.conversation.channel
+        )
 
     async def follow_language(self, conversation: ConversationKey, language: str) -> None:
         """Hold the handover in the language the person writes now (the dialogue settled it)."""
         changed = await self._store.set_language(conversation, language)
         if changed is not None:
             self.events.publish(HandoverChange(changed, "language"))
+
+    async def handed_over(self, conversation: ConversationKey) -> bool:
+        """Tell whether staff look after the conversation now (a handover waits or is open)."""
+        return await self._store.active_for(conversation) is not None
+
+    async def seen(self, conversation: ConversationKey) -> None:
+        """The person opened their chat: what was kept for them is in front of them now ("zugestellt")."""
+        for handover_id in await self._store.seen(conversation, self._clock()):
+            self.events.publish(HandoverChange(handover_id, "delivery"))
+
+    async def move(self, source: ConversationKey, target: ConversationKey) -> bool:
+        """Move the open handover to another channel's conversation; send there what the person has not seen."""
+        moved = await self._store.move(source, target, self._clock())
+        if moved is None:
+            return False
+        self.events.publish(HandoverChange(moved.id, "moved"))
+        self._outbox.kick(moved.id)
+        return True
 
     async def cancel(self, conversation: ConversationKey) -> Reply | None:
         """End the handover at the person's request and welcome them back to the assistant."""
@@ -157,6 +178,8 @@ class HandoverDesk:
         """Take the conversation; raise ClaimedByOther if a colleague has it and `force` is not set."""
         claimed = await self._store.claim(handover_id, staff, force, self._clock())
         self.events.publish(HandoverChange(handover_id, "claimed"))
+        # "A colleague has joined" waits in the outbox when the conversation was nobody's.
+        self._outbox.kick(handover_id)
         return claimed
 
     async def release(self, handover_id: int, staff: StaffMember) -> HandoverView:
@@ -255,6 +278,8 @@ class HandoverDesk:
         found = await self._store.media_of(message_id)
         if found is None:
             raise MediaUnavailable("no such attachment")
+        if found.data is not None:
+            return Media(found.data, found.mime_type), found.name
         fetched = await self._channels.media(found.conversation.channel, found.reference)
         if fetched.mime_type is None and found.mime_type:
             fetched = Media(fetched.content, found.mime_type)

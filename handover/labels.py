@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.bidi import without_bidi_controls
-from core.channels import MediaUnavailable
+from core.channels import TELEGRAM, MediaUnavailable
 from core.content import Content
 from handover.errors import ClaimedByOther, EmptyReply, HandoverClosed, HandoverError, NotResendable, UnknownColleague
 from handover.views import HandoverView, MessageView
@@ -53,6 +53,8 @@ def event_text(message: MessageView, handover: HandoverView) -> str:
     """Say what a desk event means, e.g. "Olga hat das Gespräch übernommen"."""
     who = message.author_name or "Jemand"
     name = person_name(handover)
+    # Telegram's wording only where the person is on Telegram: a web chat is gone, not blocked.
+    why = "Bot blockiert" if handover.conversation.channel == TELEGRAM else "Chat nicht mehr vorhanden"
     return {
         "started": f"{name} möchte mit dem Team sprechen",
         "claimed": f"{who} hat das Gespräch übernommen",
@@ -60,7 +62,8 @@ def event_text(message: MessageView, handover: HandoverView) -> str:
         "handed": f"{who} hat das Gespräch an {message.text or 'eine Kollegin oder einen Kollegen'} übergeben",
         "closed_staff": f"{who} hat das Gespräch abgeschlossen; {name} ist wieder beim Assistenten",
         "closed_person": f"{name} ist selbst zum Assistenten zurückgekehrt",
-        "closed_unreachable": f"{name} ist nicht mehr erreichbar (Bot blockiert) – Gespräch geschlossen",
+        "closed_unreachable": f"{name} ist nicht mehr erreichbar ({why}) – Gespräch geschlossen",
+        "moved_telegram": f"{name} schreibt jetzt auf Telegram weiter; Antworten gehen dorthin",
     }.get(message.kind, message.kind)
 
 

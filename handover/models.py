@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.db import Base
@@ -34,7 +34,10 @@ class Delivery(StrEnum):
 
     PENDING = "pending"
     SENDING = "sending"
+    # In front of the person (an open chat showed it, Telegram took it): staff read "zugestellt".
     SENT = "sent"
+    # Kept for the person, who has not seen it yet (a web chat with no page open): "wartet auf die Person".
+    KEPT = "kept"
     # The person cannot be reached (e.g. blocked the bot).
     FAILED = "failed"
     # Sending was interrupted (a restart, a lost connection): it may or may not have arrived.
@@ -51,6 +54,10 @@ class ClosedBy(StrEnum):
 
 # The kind of the outgoing message that tells the person they are back with the assistant.
 HANDBACK = "handback"
+# The kind of the outgoing message that tells the person a colleague has joined.
+JOINED = "joined"
+# Outgoing messages the desk writes to the person (not a colleague's words).
+NOTICES = frozenset({HANDBACK, JOINED})
 
 # A conversation has at most one handover that is not closed; the database enforces it.
 _ACTIVE = text("status <> 'closed'")
@@ -142,3 +149,14 @@ class StaffChatPost(Base):
     handover_message_id: Mapped[int | None] = mapped_column(
         ForeignKey("handover_messages.id", ondelete="CASCADE"), index=True
     )
+
+
+class HandoverFile(Base):
+    """The bytes of a file a person sent where the channel keeps none (the web chat); deleted with its message."""
+
+    __tablename__ = "handover_files"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("handover_messages.id", ondelete="CASCADE"), primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id", ondelete="CASCADE"), index=True)
+    size: Mapped[int]
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -9,6 +9,7 @@ from actions.context import ActionContext
 from actions.handover import CANCEL_PAYLOAD
 from actions.placeholders import NOTHING_SET, day_off_reason, upcoming
 from core.availability import OfficeState, availability
+from core.channels import TELEGRAM, WEB
 from core.content import Content
 from core.localise import localise_digits
 from core.messages import Button, Reply
@@ -16,8 +17,17 @@ from core.messages import Button, Reply
 TOPIC = "human_handover"
 
 
-def confirmation(content: Content, language: str, now: datetime, office: OfficeState = NOTHING_SET) -> Reply:
-    """Confirm the handover, honest about who answers: a colleague present now, within the hours, or from the next opening."""
+# What each channel lets a person send staff besides text, as the confirmation invites it.
+MEANWHILE = {TELEGRAM: "handover_meanwhile", WEB: "handover_meanwhile_web"}
+
+
+def confirmation(
+    content: Content, language: str, now: datetime, office: OfficeState = NOTHING_SET, channel: str = TELEGRAM
+) -> Reply:
+    """Confirm the handover, honest about who answers: a colleague present now, within the hours, or from the next opening.
+
+    The invitation to write meanwhile promises only what the person's channel can send.
+    """
     ctx = ActionContext(content, TOPIC, language, now, office=office)
     found = availability(content.office, office, language, now)
     say = content.office_text
@@ -39,8 +49,19 @@ def confirmation(content: Content, language: str, now: datetime, office: OfficeS
         else:
             later = say("handover_closed", language).format(next=upcoming(found.next_opening, found.now, content, language))
         when = f"{closed} {later}"
-    cancel = Button(ctx.ui("handover_cancel"), CANCEL_PAYLOAD)
-    return ctx.reply(f"{localise_digits(when, language)}\n\n{ctx.ui('handover_meanwhile')}", (cancel,), TOPIC)
+    meanwhile = ctx.ui(MEANWHILE.get(channel, "handover_meanwhile_text"))
+    return ctx.reply(f"{localise_digits(when, language)}\n\n{meanwhile}", (cancel_button(ctx),), TOPIC)
+
+
+def cancel_button(ctx: ActionContext) -> Button:
+    """The way back to the assistant, offered with everything the person gets during a handover."""
+    return Button(ctx.ui("handover_cancel"), CANCEL_PAYLOAD)
+
+
+def joined(content: Content, language: str, now: datetime) -> Reply:
+    """Tell the person a colleague has joined and will answer here; the way back stays offered."""
+    ctx = ActionContext(content, TOPIC, language, now)
+    return ctx.reply(ctx.ui("handover_joined"), (cancel_button(ctx),), TOPIC)
 
 
 def handback(content: Content, language: str, now: datetime) -> Reply:
@@ -49,9 +70,10 @@ def handback(content: Content, language: str, now: datetime) -> Reply:
     return ctx.reply(ctx.ui("handover_closed"), ctx.menu_buttons(), TOPIC)
 
 
-def staff_reply(text: str, language: str) -> Reply:
-    """Wrap a colleague's words; no topic marks them as staff's, not the assistant's."""
-    return Reply(text=text, language=language, topic=None, rtl=written_right_to_left(text))
+def staff_reply(content: Content, text: str, language: str) -> Reply:
+    """Wrap a colleague's words, with the way back to the assistant; no topic marks them as staff's."""
+    cancel = Button(content.ui_text("handover_cancel", language), CANCEL_PAYLOAD)
+    return Reply(text=text, language=language, buttons=(cancel,), topic=None, rtl=written_right_to_left(text))
 
 
 def written_right_to_left(text: str) -> bool:

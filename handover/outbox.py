@@ -8,11 +8,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
-from core.channels import Outbound, UnknownChannel
+from core.channels import Arrival, Outbound, UnknownChannel
 from core.content import Content
 from core.messages import Reply
-from handover.models import HANDBACK, Delivery
-from handover.notices import handback, staff_reply
+from handover.models import HANDBACK, JOINED, Delivery
+from handover.notices import handback, joined, staff_reply
 from handover.store import HandoverStore
 from handover.views import Outgoing
 
@@ -89,7 +89,7 @@ class Outbox:
     async def _deliver(self, outgoing: Outgoing) -> bool:
         """Deliver one message; return False when the rest of the handover's queue must wait."""
         try:
-            reached = await self._outbound.send(outgoing.conversation, self._reply(outgoing))
+            arrival = await self._outbound.send(outgoing.conversation, self._reply(outgoing))
         except UnknownChannel:
             # The channel is not running (yet): nothing was sent, so it may be sent later.
             await self._store.finish_outgoing(outgoing.message_id, Delivery.PENDING, self._clock())
@@ -103,8 +103,10 @@ class Outbox:
             await self._store.finish_outgoing(outgoing.message_id, Delivery.UNKNOWN, self._clock())
             self._changed(outgoing.handover_id)
             return False
-        if reached:
-            await self._store.finish_outgoing(outgoing.message_id, Delivery.SENT, self._clock())
+        if arrival is not Arrival.UNREACHABLE:
+            # Staff read "zugestellt" only for what is in front of the person; the rest waits for them.
+            delivery = Delivery.SENT if arrival is Arrival.SHOWN else Delivery.KEPT
+            await self._store.finish_outgoing(outgoing.message_id, delivery, self._clock())
             self._changed(outgoing.handover_id)
             return True
         await self._store.finish_outgoing(outgoing.message_id, Delivery.FAILED, self._clock())
@@ -117,4 +119,6 @@ class Outbox:
         key = f"handover-message:{outgoing.message_id}"
         if outgoing.kind == HANDBACK:
             return replace(handback(self._content, outgoing.language, self._clock()), delivery_key=key)
-        return replace(staff_reply(outgoing.text or "", outgoing.language), delivery_key=key)
+        if outgoing.kind == JOINED:
+            return replace(joined(self._content, outgoing.language, self._clock()), delivery_key=key)
+        return replace(staff_reply(self._content, outgoing.text or "", outgoing.language), delivery_key=key)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, Text, and_, delete, func, literal, or_, select, update
+from sqlalchemy import Select, String, Text, and_, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,10 +15,12 @@ from core.messages import ConversationKey
 from handover.errors import ClaimedByOther, HandoverClosed
 from handover.models import (
     HANDBACK,
+    JOINED,
     ClosedBy,
     Delivery,
     Direction,
     Handover,
+    HandoverFile,
     HandoverMessage,
     HandoverRead,
     HandoverStatus,
@@ -45,6 +47,8 @@ class StoredMedia:
     reference: str
     mime_type: str | None
     name: str | None
+    # The file itself where the desk keeps it (the web chat's uploads); None: fetch it from the channel.
+    data: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,10 @@ class HandoverStore:
                     return existing, False
         raise RuntimeError("could not open a handover")  # pragma: no cover - needs three races in a row
 
-    async def append_incoming(self, key: ConversationKey, incoming: Incoming, now: datetime) -> Forwarded | None:
-        """Store a person's message in their open handover, atomically; None if there is none."""
+    async def append_incoming(
+        self, key: ConversationKey, incoming: Incoming, now: datetime, data: bytes | None = None
+    ) -> Forwarded | None:
+        """Store a person's message (and the file it carries, if given) in their open handover, atomically; None if there is none."""
         async with self._session() as session, session.begin():
             source = (
                 select(
@@ -127,6 +133,8 @@ class HandoverStore:
                 return None
             if inserted is None:
                 return Forwarded(row.id, row.language, None)  # the same message, handled a second time
+            if data is not None:
+                session.add(HandoverFile(message_id=int(inserted.id), handover_id=row.id, size=len(data), data=data))
             row.last_activity_at = now
             if row.waiting_since is None:
                 row.waiting_since = now
@@ -192,15 +200,21 @@ class HandoverStore:
                         HandoverMessage.media_ref,
                         HandoverMessage.media_mime,
                         HandoverMessage.media_name,
+                        HandoverFile.data,
                     )
                     .join(Handover, Handover.id == HandoverMessage.handover_id)
+                    .outerjoin(HandoverFile, HandoverFile.message_id == HandoverMessage.id)
                     .where(HandoverMessage.id == message_id, HandoverMessage.media_ref.is_not(None))
                 )
             ).first()
         if found is None:
             return None
         return StoredMedia(
-            ConversationKey(found.channel, found.conversation_id), str(found.media_ref), found.media_mime, found.media_name
+            ConversationKey(found.channel, found.conversation_id),
+            str(found.media_ref),
+            found.media_mime,
+            found.media_name,
+            found.data,
         )
 
     async def media_reference(self, message_id: int) -> str | None:
@@ -214,6 +228,8 @@ class HandoverStore:
             if row.claimed_by not in (None, staff.key) and not force:
                 raise ClaimedByOther(row.claimed_by_name)
             if row.claimed_by != staff.key:
+                if row.claimed_by is None:
+                    session.add(_notice(row.id, JOINED, now))
                 row.claimed_by, row.claimed_by_name = staff.key, staff.name
                 row.status = HandoverStatus.OPEN
                 row.last_activity_at = now
@@ -437,6 +453,34 @@ class HandoverStore:
                 .values(delivery=delivery, sent_at=now if delivery is Delivery.SENT else None)
             )
 
+    async def seen(self, key: ConversationKey, now: datetime) -> list[int]:
+        """The person opened their chat and saw what was kept for them: mark it delivered; return the handovers."""
+        async with self._session() as session, session.begin():
+            ids = select(Handover.id).where(Handover.channel == key.channel, Handover.conversation_id == key.conversation_id)
+            rows = await session.execute(
+                update(HandoverMessage)
+                .where(HandoverMessage.handover_id.in_(ids), HandoverMessage.delivery == Delivery.KEPT)
+                .values(delivery=Delivery.SENT, sent_at=now)
+                .returning(HandoverMessage.handover_id)
+            )
+            return sorted({int(row.handover_id) for row in rows})
+
+    async def move(self, source: ConversationKey, target: ConversationKey, now: datetime) -> HandoverView | None:
+        """Move the open handover of `source` to `target` (which must have none); what the person has not seen goes again."""
+        async with self._session() as session, session.begin():
+            row = await session.scalar(select(Handover).where(*_active_for(source)).with_for_update())
+            if row is None or await session.scalar(select(Handover.id).where(*_active_for(target))) is not None:
+                return None
+            row.channel, row.conversation_id = target.channel, target.conversation_id
+            row.last_activity_at = now
+            session.add(_event(row.id, f"moved_{target.channel}"[:24], None, now))
+            await session.execute(
+                update(HandoverMessage)
+                .where(HandoverMessage.handover_id == row.id, HandoverMessage.delivery == Delivery.KEPT)
+                .values(delivery=Delivery.PENDING)
+            )
+            return HandoverView.of(row)
+
     async def fail_pending(self, handover_id: int) -> None:
         """Give up on what still waits to be sent to a person who cannot be reached."""
         async with self._session() as session, session.begin():
@@ -599,11 +643,23 @@ def _close(session: AsyncSession, row: Handover, by: ClosedBy, actor: str | None
     row.last_activity_at = now
     session.add(_event(row.id, f"closed_{by.value}", actor, now))
     if handback:
-        session.add(
-            HandoverMessage(
-                handover_id=row.id, direction=Direction.OUT, kind=HANDBACK, delivery=Delivery.PENDING, created_at=now
-            )
-        )
+        session.add(_notice(row.id, HANDBACK, now))
+
+
+def held_conversations(channel: str, since: datetime) -> Select[tuple[str]]:
+    """Select the conversations of `channel` with a handover that is open or closed at or after `since`.
+
+    A channel keeps what the person needs to read staff's replies (e.g. the web chat's transcript)
+    while such a handover exists: retention counts from the handover's end, not the last message.
+    """
+    return select(Handover.conversation_id).where(
+        Handover.channel == channel,
+        or_(Handover.status != HandoverStatus.CLOSED, Handover.closed_at >= since),
+    )
+
+
+def _notice(handover_id: int, kind: str, now: datetime) -> HandoverMessage:
+    return HandoverMessage(handover_id=handover_id, direction=Direction.OUT, kind=kind, delivery=Delivery.PENDING, created_at=now)
 
 
 def _note(handover_id: int, author: str, text: str, now: datetime) -> HandoverMessage:
@@ -631,6 +687,7 @@ async def _delete(session: AsyncSession, ids: list[int]) -> None:
     if not ids:
         return
     await session.execute(delete(StaffChatPost).where(StaffChatPost.handover_id.in_(ids)))
+    await session.execute(delete(HandoverFile).where(HandoverFile.handover_id.in_(ids)))
     await session.execute(delete(HandoverRead).where(HandoverRead.handover_id.in_(ids)))
     await session.execute(delete(HandoverMessage).where(HandoverMessage.handover_id.in_(ids)))
     await session.execute(delete(Handover).where(Handover.id.in_(ids)))

@@ -21,7 +21,7 @@ from handover.labels import (
     topic_label,
     waited,
 )
-from handover.models import HANDBACK, Delivery, Direction
+from handover.models import HANDBACK, JOINED, NOTICES, Delivery, Direction
 from handover.routing import Offer, Section
 from handover.views import HandoverView, MessageView, StaffMember
 
@@ -42,8 +42,14 @@ DELIVERY = {
     Delivery.PENDING: "wird gesendet …",
     Delivery.SENDING: "wird gesendet …",
     Delivery.SENT: "✓ zugestellt",
+    # Kept in the person's chat, which they have not opened since: they see it when they come back.
+    Delivery.KEPT: "wartet auf die Person",
     Delivery.FAILED: "⚠ nicht zugestellt: die Person ist nicht erreichbar",
     Delivery.UNKNOWN: "⚠ Zustellung unklar (Unterbrechung beim Senden)",
+}
+NOTICE_LABELS = {
+    HANDBACK: "Hinweis an die Person „wieder beim Assistenten“",
+    JOINED: "Hinweis an die Person „eine Kollegin oder ein Kollege ist jetzt da“",
 }
 IMAGE_KINDS = frozenset({"photo", "sticker"})
 PLAYABLE = {"voice": "audio", "audio": "audio", "video": "video", "video_note": "video", "animation": "video"}
@@ -350,8 +356,9 @@ def _message(handover: HandoverView, message: MessageView, now: datetime, csrf: 
                 f'<form method="post" action="/staff/m/{message.id}/retry" class="action inline">'
                 f'<input type="hidden" name="csrf_token" value="{h(csrf)}"><button type="submit">Erneut senden</button></form>'
             )
-        if message.kind == HANDBACK:
-            return f'<li class="event" data-id="{message.id}">Hinweis an die Person „wieder beim Assistenten“ · {h(status)}{retry}</li>'
+        if message.kind in NOTICES:
+            notice = NOTICE_LABELS.get(message.kind, message.kind)
+            return f'<li class="event" data-id="{message.id}">{h(notice)} · {h(status)}{retry}</li>'
         return (
             f'<li class="msg staff" data-id="{message.id}" data-delivery="{h(message.delivery or "")}">'
             f'<div class="meta">{h(message.author_name or "Team")} · {h(when)} · <span class="delivery">{h(status)}</span>{retry}</div>'

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, delete, select, update
+from sqlalchemy import Boolean, ColumnElement, ForeignKey, Index, Select, String, Text, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,6 +18,8 @@ from storage.db import Base, Database, insert_unless_present
 
 # A reload shows at most this many lines; older ones are deleted as new ones arrive.
 KEEP_LINES = 200
+# Sessions are deleted in batches, within the databases' limits on parameters per statement.
+_BATCH = 400
 
 
 class Author(StrEnum):
@@ -71,21 +73,30 @@ class TranscriptLine:
     buttons: tuple[Button, ...] = ()
 
 
+# The sessions to keep past their retention, given the cutoff: e.g. those whose handover to staff is
+# open or ended after the cutoff (handover.store.held_conversations), so staff replies still reach them.
+Held = Callable[[datetime], Select[tuple[str]]]
+
+
 class Transcripts:
     """Store, read and expire web chat transcripts."""
 
     def __init__(
-        self, database: Database, retention: timedelta, clock: Callable[[], datetime] = utc_now
+        self,
+        database: Database,
+        retention: timedelta,
+        clock: Callable[[], datetime] = utc_now,
+        held: Held | None = None,
     ) -> None:
         self._database = database
         self._retention = retention
         self._clock = clock
+        self._held = held
 
     async def history(self, session_id: str) -> list[TranscriptLine]:
         """Return a session's lines, oldest first; nothing once its retention has passed."""
         async with self._database.sessions() as session:
-            chat = await session.get(WebChatSession, session_id)
-            if chat is None or chat.last_active_at < self._cutoff():
+            if not await self._kept(session_id):
                 return []
             rows = await session.scalars(
                 select(WebChatLine).where(WebChatLine.session_id == session_id).order_by(WebChatLine.id)
@@ -107,9 +118,28 @@ class Transcripts:
 
     async def is_active(self, session_id: str) -> bool:
         """Tell whether a session exists and is within its retention (someone may still read it)."""
+        return await self._kept(session_id)
+
+    async def is_held(self, session_id: str) -> bool:
+        """Tell whether a session is kept past its retention now (e.g. it waits for staff's reply)."""
+        if self._held is None:
+            return False
         async with self._database.sessions() as session:
-            chat = await session.get(WebChatSession, session_id)
-            return chat is not None and chat.last_active_at >= self._cutoff()
+            found = await session.scalar(
+                select(WebChatSession.id).where(WebChatSession.id == session_id, WebChatSession.id.in_(self._held(self._cutoff())))
+            )
+            return found is not None
+
+    async def _kept(self, session_id: str) -> bool:
+        async with self._database.sessions() as session:
+            found = await session.scalar(
+                select(WebChatSession.id).where(WebChatSession.id == session_id, self._live(self._cutoff()))
+            )
+            return found is not None
+
+    def _live(self, cutoff: datetime) -> ColumnElement[bool]:
+        recent = WebChatSession.last_active_at >= cutoff
+        return recent if self._held is None else or_(recent, WebChatSession.id.in_(self._held(cutoff)))
 
     async def append(self, session_id: str, line: TranscriptLine, delivery_key: str | None = None) -> bool:
         """Add a line, start the session if new, and count it as the session's latest activity.
@@ -162,15 +192,17 @@ class Transcripts:
             await session.execute(delete(WebChatSession).where(WebChatSession.id == session_id))
         return int(result.rowcount)  # type: ignore[attr-defined]
 
-    async def forget_inactive(self) -> int:
-        """Delete every session (and its text) whose last activity is older than the retention."""
+    async def forget_inactive(self) -> list[str]:
+        """Delete every session (and its text) whose last activity is older than the retention; return their ids."""
         cutoff = self._cutoff()
         async with self._database.sessions() as session, session.begin():
-            stale = select(WebChatSession.id).where(WebChatSession.last_active_at < cutoff)
-            # SQLite does not cascade without PRAGMA foreign_keys, so the lines go first, explicitly.
-            await session.execute(delete(WebChatLine).where(WebChatLine.session_id.in_(stale)))
-            result = await session.execute(delete(WebChatSession).where(WebChatSession.last_active_at < cutoff))
-        return int(result.rowcount)  # type: ignore[attr-defined]
+            stale = list(await session.scalars(select(WebChatSession.id).where(~self._live(cutoff))))
+            for start in range(0, len(stale), _BATCH):
+                batch = stale[start : start + _BATCH]
+                # SQLite does not cascade without PRAGMA foreign_keys, so the lines go first, explicitly.
+                await session.execute(delete(WebChatLine).where(WebChatLine.session_id.in_(batch)))
+                await session.execute(delete(WebChatSession).where(WebChatSession.id.in_(batch)))
+        return stale
 
     def _cutoff(self) -> datetime:
         return self._clock() - self._retention

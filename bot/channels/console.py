@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from actions.handover import CANCEL_PAYLOAD
 from core.availability import FixedOffice, OfficeState
-from core.channels import CONSOLE, Media, MediaUnavailable
+from core.channels import CONSOLE, Arrival, Media, MediaUnavailable
 from core.clock import Clock, utc_now
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply
 from core.settings import Settings
@@ -53,11 +53,11 @@ class ConsoleChannel:
     def __init__(self, sink: TextIO) -> None:
         self._sink = sink
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         """Print a reply written later (e.g. by staff, or "you are back with the assistant")."""
         self._sink.write(render(reply))
         self._sink.flush()
-        return True
+        return Arrival.SHOWN
 
     async def media(self, reference: str) -> Media:
         """Nothing but text is typed into a terminal."""

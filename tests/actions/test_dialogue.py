@@ -10,14 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from actions.conversations import InMemoryConversationStore
+from actions.conversation_store import DatabaseConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandledMessage, Outcome
 from actions.reach import Reach
 from bot.app import Assistant, running_assistant
-from core.channels import Channels, Media, MediaUnavailable
+from core.channels import Arrival, Channels, Media, MediaUnavailable
 from core.messages import ConversationKey, Message, MessageKind, Reply
 from core.settings import Settings
+from storage.migrate import open_database
 from tests.fakes.nlu import FakeNlu
 
 TUESDAY_MORNING = datetime(2026, 11, 24, 10, 30, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -30,9 +31,21 @@ async def assistant(fake_settings: Settings) -> AsyncIterator[Assistant]:
         yield running
 
 
+@pytest.fixture(autouse=True)
+async def forget_test_conversations(base_settings: Settings) -> None:
+    """Start each test with the test conversations unknown: the state lives in the session's database."""
+    async with open_database(base_settings.database_url) as database:
+        await DatabaseConversationStore(database).forget([KEY, ConversationKey("test", "new")])
+
+
+async def fresh_conversations(assistant: Assistant) -> DatabaseConversationStore:
+    """The conversation store of the assistant's database (the tests' conversations are forgotten)."""
+    return DatabaseConversationStore(assistant.database)
+
+
 @pytest.fixture
-def dialogue(assistant: Assistant) -> Dialogue:
-    return Dialogue(assistant.content, assistant.understanding, InMemoryConversationStore(), lambda: TUESDAY_MORNING)
+async def dialogue(assistant: Assistant) -> Dialogue:
+    return Dialogue(assistant.content, assistant.understanding, await fresh_conversations(assistant), lambda: TUESDAY_MORNING)
 
 
 def text(body: str, hint: str | None = None) -> Message:
@@ -153,9 +166,9 @@ class Terminal:
     def __init__(self) -> None:
         self.sent: list[Reply] = []
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         self.sent.append(reply)
-        return True
+        return Arrival.SHOWN
 
     async def media(self, reference: str) -> Media:
         raise MediaUnavailable("none")
@@ -163,7 +176,7 @@ class Terminal:
 
 async def test_a_greeting_with_a_language_picker_is_one_answer_and_counted_once(assistant: Assistant) -> None:
     counted = Counted()
-    dialogue = Dialogue(assistant.content, assistant.understanding, InMemoryConversationStore(), lambda: TUESDAY_MORNING, counted)
+    dialogue = Dialogue(assistant.content, assistant.understanding, await fresh_conversations(assistant), lambda: TUESDAY_MORNING, counted)
     reply = await dialogue.greet(Message(KEY, text="/start", language_hint="uk"), language_picker=True)
     assert reply is not None and reply.language == "uk" and reply.topic == "greeting"
     assert reply.text.endswith(assistant.content.ui_text("choose_language", "uk"))
@@ -188,15 +201,15 @@ async def test_notices_and_the_privacy_note_follow_the_chosen_language(dialogue:
 
 
 async def test_nobody_is_reached_who_cannot_be_until_they_write_again(assistant: Assistant) -> None:
-    conversations = InMemoryConversationStore()
+    conversations = await fresh_conversations(assistant)
     channels, terminal = Channels(), Terminal()
     channels.register(terminal)
     reach = Reach(conversations, channels)
     dialogue = Dialogue(assistant.content, assistant.understanding, conversations, lambda: TUESDAY_MORNING)
     await dialogue.unreachable(KEY)
-    assert not await reach.send(KEY, Reply("Hallo", "de")) and terminal.sent == []
+    assert await reach.send(KEY, Reply("Hallo", "de")) is Arrival.UNREACHABLE and terminal.sent == []
     await dialogue.handle(text("hello"))
-    assert await reach.send(KEY, Reply("Hallo", "de")) and len(terminal.sent) == 1
+    assert await reach.send(KEY, Reply("Hallo", "de")) is Arrival.SHOWN and len(terminal.sent) == 1
 
 
 async def test_gibberish_is_not_understood_and_twice_offers_a_person(assistant: Assistant) -> None:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from core.content import Content
+from core.messages import ConversationKey
 from storage.telegram_updates import UpdateStatus
 from tests.bot.conftest import RunningBot
 from tests.fakes.nlu import FakeNlu
@@ -224,7 +225,7 @@ async def test_a_person_who_blocked_the_bot_causes_no_retries(bot: RunningBot) -
     [refused] = bot.api.calls_of("sendMessage")
     assert refused.status == 403
     assert await bot.inbox.status(update_id) == (UpdateStatus.HANDLED, None)
-    key = next(k for k in bot.conversations._states if k.conversation_id == str(JONAS.user_id))  # type: ignore[attr-defined]
+    key = ConversationKey("telegram", str(JONAS.user_id))
     assert (await bot.conversations.load(key)).closed
 
     bot.api.blocked.discard(JONAS.user_id)  # unblocked, and writes again
@@ -239,7 +240,7 @@ async def test_blocking_is_noticed_from_telegrams_membership_update(bot: Running
     bot.api.block(JONAS)
     await bot.api.wait_for(lambda: bot.api.pending_updates == 0)
     await bot.api.settle()
-    key = next(k for k in bot.conversations._states if k.conversation_id == str(JONAS.user_id))  # type: ignore[attr-defined]
+    key = ConversationKey("telegram", str(JONAS.user_id))
     assert (await bot.conversations.load(key)).closed
     assert len(bot.api.calls_of("sendMessage")) == 1
 

@@ -13,6 +13,7 @@ import pytest
 from bot.app import Assistant
 from bot.channels.telegram.convert import conversation_key
 from bot.keys import ASSISTANT
+from core.channels import Arrival
 from core.messages import Reply
 from core.settings import Settings
 from storage.telegram_updates import UpdateStatus
@@ -133,12 +134,12 @@ async def test_later_replies_reach_the_person_until_they_block_the_bot(webhook_b
     webhook_bot.api.send_text(OLENA, "hello")
     await webhook_bot.api.wait_for_messages(OLENA.user_id, 1)
     key = conversation_key(OLENA.user_id)
-    assert await reach.send(key, Reply("Вітаю, це Марія з бюро.", "uk"))
+    assert await reach.send(key, Reply("Вітаю, це Марія з бюро.", "uk")) is Arrival.SHOWN
     # A reply without a topic is a colleague's: Telegram shows whose words they are.
     assert webhook_bot.api.texts_to(OLENA.user_id)[-1] == "💬 Команда бюро:\nВітаю, це Марія з бюро."
 
     webhook_bot.api.blocked.add(OLENA.user_id)
-    assert not await reach.send(key, Reply("Ви ще тут?", "uk"))
-    assert not await reach.send(key, Reply("Ви ще тут?", "uk"))
+    assert await reach.send(key, Reply("Ви ще тут?", "uk")) is Arrival.UNREACHABLE
+    assert await reach.send(key, Reply("Ви ще тут?", "uk")) is Arrival.UNREACHABLE
     assert [c.status for c in webhook_bot.api.calls_of("sendMessage")][-1:] == [403]
     assert len(webhook_bot.api.calls_of("sendMessage")) == 3, "a closed conversation is not tried again"

@@ -19,7 +19,7 @@ from bot.channels.telegram import TelegramChannel
 from bot.keys import ASSISTANT
 from bot.web import AssistantFactory, create_app, listening
 from core.content import Content
-from core.channels import Channels, Media, MediaUnavailable
+from core.channels import Arrival, Channels, Media, MediaUnavailable
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.desk import HandoverDesk
@@ -59,13 +59,13 @@ class RecordingOutbound:
     async def media(self, reference: str) -> Media:
         raise MediaUnavailable("the test channel keeps no attachments")
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         if self.fail_with is not None:
             raise self.fail_with
         if not self.reachable:
-            return False
+            return Arrival.UNREACHABLE
         self.sent.append((conversation, reply))
-        return True
+        return Arrival.SHOWN
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ async def test_the_terminal_stays_silent_while_staff_have_the_conversation(
     sink = io.StringIO()
     assert await run_console(settings, io.StringIO("\n".join(lines) + "\n"), sink) == 0
     said = sink.getvalue()
-    confirmation = said.index(content.ui_text("handover_meanwhile", "en"))
+    # A terminal takes text only: the confirmation invites no photos or documents.
+    confirmation = said.index(content.ui_text("handover_meanwhile_text", "en"))
+    assert content.ui_text("handover_meanwhile", "en") not in said
     handback = said.index(content.ui_text("handover_closed", "en"))
     hours = "Open consultation hours at the Office for Integration Questions"
     assert hours and said.count(hours) == 1, "the question asked during the handover got no automatic answer"

@@ -19,7 +19,7 @@ import aiohttp
 import pytest
 from sqlalchemy import MetaData, inspect, select
 
-from actions.conversations import InMemoryConversationStore
+from actions.conversation_store import DatabaseConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandledMessage, Outcome
 from nlu.runtime import build_language_detector
@@ -87,7 +87,7 @@ async def talk(database: Database, content: Content, understanding: MessageUnder
     """Send every conversation, a photo, a button and the console's lines through the dialogue."""
     _, clock = clock_from(datetime(2026, 11, 22, 21, 30, tzinfo=BERLIN))
     async with DatabaseInquiryRecorder(database, hours) as recorder:
-        dialogue = Dialogue(content, understanding, InMemoryConversationStore(), clock, recorder)  # type: ignore[arg-type]
+        dialogue = Dialogue(content, understanding, DatabaseConversationStore(database), clock, recorder)  # type: ignore[arg-type]
         for key, lines in CONVERSATIONS.items():
             for line in lines:
                 await dialogue.handle(Message(key, text=line))

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from actions.conversations import InMemoryConversationStore
+from actions.conversation_store import DatabaseConversationStore
 from actions.dialogue import Dialogue
 from bot.app import Assistant, running_assistant
 from core.messages import ConversationKey, Message, MessageKind
@@ -30,8 +30,10 @@ async def assistant(rasa_settings: Settings) -> AsyncIterator[Assistant]:
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s["name"] for s in SCENARIOS])
 async def test_conversation(assistant: Assistant, scenario: dict[str, Any]) -> None:
     now = datetime.fromisoformat(scenario["now"])
-    dialogue = Dialogue(assistant.content, assistant.understanding, InMemoryConversationStore(), lambda: now)
+    conversations = DatabaseConversationStore(assistant.database)
     key = ConversationKey("test", scenario["name"])
+    await conversations.forget([key])
+    dialogue = Dialogue(assistant.content, assistant.understanding, conversations, lambda: now)
     for step in scenario["steps"]:
         if "press" in step:
             message = Message(key, kind=MessageKind.BUTTON, payload=step["press"])

@@ -63,10 +63,12 @@ async def test_a_colleague_takes_over_replies_and_hands_back(
     await expect(page.locator("#live")).to_have_text("live")
     await page.click("button.claim")
     await expect(page.locator("#state")).to_have_text("bei Ihnen")
+    joined = (await bot.api.wait_for_messages(OLENA.user_id, 2))[-1]
+    assert joined["text"] == content.ui_text("handover_joined", "uk"), "Olena learns a colleague is there"
     await page.fill("#reply-text", "Добрий день, Олено! Надішліть, будь ласка, фото листа.")
     await page.press("#reply-text", "Enter")
     await expect(page.locator("li.msg.staff").last).to_contain_text("✓ zugestellt")
-    sent = (await bot.api.wait_for_messages(OLENA.user_id, 2))[-1]
+    sent = (await bot.api.wait_for_messages(OLENA.user_id, 3))[-1]
     assert sent["text"] == staff_text(content, "uk", "Добрий день, Олено! Надішліть, будь ласка, фото листа.")
     await expect(page.locator("#reply-text")).to_have_value("")
 
@@ -80,7 +82,7 @@ async def test_a_colleague_takes_over_replies_and_hands_back(
     # Close: the person is told they are back with the assistant; the colleague is back in the inbox.
     await page.click("button.close")
     await expect(page).to_have_url(f"{base_url(bot)}/staff/")
-    back = (await bot.api.wait_for_messages(OLENA.user_id, 3))[-1]
+    back = (await bot.api.wait_for_messages(OLENA.user_id, 4))[-1]
     assert back["text"] == content.ui_text("handover_closed", "uk")
     await expect(page.locator(f'tr[data-id="{handover.id}"]')).to_have_count(0)
     await expect(page.locator("section.closed")).to_contain_text("Olena")

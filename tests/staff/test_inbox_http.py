@@ -64,6 +64,8 @@ async def test_a_colleague_replies_claims_and_closes_over_http(bot: StaffedBot, 
     handover = await handover_of(bot, OLENA)
     claim = await olga.post(f"/staff/c/{handover.id}/claim")
     assert claim.status == 200
+    joined = (await bot.api.wait_for_messages(OLENA.user_id, 2))[-1]
+    assert joined["text"] == content.ui_text("handover_joined", "uk"), "Olena learns a colleague is there"
     # Jonas cannot answer over Olga's head by accident...
     refused = await jonas.post(f"/staff/c/{handover.id}/reply", text="Hallo", key="j1")
     assert refused.status == 409 and "Olga" in (await refused.json())["error"]
@@ -71,14 +73,14 @@ async def test_a_colleague_replies_claims_and_closes_over_http(bot: StaffedBot, 
     for _ in range(2):
         sent = await olga.post(f"/staff/c/{handover.id}/reply", text="Вітаю, Олено!", key="o1")
         assert sent.status == 200
-    answer = (await bot.api.wait_for_messages(OLENA.user_id, 2))[-1]
+    answer = (await bot.api.wait_for_messages(OLENA.user_id, 3))[-1]
     assert answer["text"] == staff_text(content, "uk", "Вітаю, Олено!")
     closed = await olga.post(f"/staff/c/{handover.id}/close")
     assert closed.status == 200
-    back = (await bot.api.wait_for_messages(OLENA.user_id, 3))[-1]
+    back = (await bot.api.wait_for_messages(OLENA.user_id, 4))[-1]
     assert back["text"] == content.ui_text("handover_closed", "uk")
     await bot.api.settle(0.3)
-    assert len(bot.api.messages_to(OLENA.user_id)) == 3
+    assert len(bot.api.messages_to(OLENA.user_id)) == 4
 
 
 async def test_an_attachment_is_served_to_staff_as_a_download_that_cannot_run(bot: StaffedBot, olga: Colleague) -> None:

@@ -43,7 +43,7 @@ async def test_text_is_deleted_once_the_retention_after_the_last_activity_has_pa
     # Past the retention it is not shown even before the clean-up ran.
     assert await transcripts.history("old" + "0" * 61) == []
     assert not await transcripts.is_active("old" + "0" * 61)
-    assert await transcripts.forget_inactive() == 1
+    assert await transcripts.forget_inactive() == ["old" + "0" * 61]
     assert await transcripts.history("new" + "0" * 61) == [ASKED]
     async with database.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(WebChatLine)) == 1

@@ -164,7 +164,7 @@ async def test_keyboard_focus_moves_through_the_widget_in_order_and_is_visible(
     async with chat_page(browser, f"{chat.url}/?lang=de") as page:
         await expect(page.get_by_role("group", name="Vorschläge").get_by_role("button")).not_to_have_count(0)
         order = []
-        for _ in range(4):
+        for _ in range(5):
             await page.keyboard.press("Tab")
             order.append(
                 await in_widget(
@@ -174,7 +174,7 @@ async def test_keyboard_focus_moves_through_the_widget_in_order_and_is_visible(
                     "return [node.className || node.tagName, style.outlineStyle, parseFloat(style.outlineWidth)];",
                 )
             )
-        assert [name for name, _, _ in order] == ["language-toggle", "log", "suggestion", "suggestion"]
+        assert [name for name, _, _ in order] == ["language-toggle", "sound-toggle", "log", "suggestion", "suggestion"]
         assert all(style == "solid" and width >= 2 for _, style, width in order)
         log = page.get_by_role("log")
         await expect(log).to_have_attribute("aria-live", "polite")

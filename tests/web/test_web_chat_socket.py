@@ -16,6 +16,7 @@ from aiohttp import WSCloseCode
 from bot.app import Assistant
 from bot.channels.web import WebChatLimits
 from bot.channels.web.session import COOKIE
+from core.channels import Arrival
 from core.messages import Button, ConversationKey, Message, Reply
 from core.settings import Settings
 from nlu.runtime import RunningNlu
@@ -119,7 +120,7 @@ async def test_a_reply_delivered_later_reaches_the_open_chat_and_stays_in_it(cha
             await say(socket, "коли можна прийти?")
             key = ConversationKey("web", session_of(client))
             staff = Reply("Добрий день, я Марія з бюро. Чим можу допомогти?", "uk")
-            assert await chat.assistant.reach.send(key, staff)
+            assert await chat.assistant.reach.send(key, staff) is Arrival.SHOWN
             arrived = await next_frame(socket)
         async with opened(chat, client) as socket:
             history = await next_frame(socket)
@@ -130,7 +131,7 @@ async def test_a_reply_delivered_later_reaches_the_open_chat_and_stays_in_it(cha
 
 
 async def test_a_delivery_to_an_unknown_or_expired_chat_says_it_did_not_arrive(chat: RunningChat) -> None:
-    assert not await chat.assistant.reach.send(ConversationKey("web", "0" * 64), Reply("hello", "de"))
+    assert await chat.assistant.reach.send(ConversationKey("web", "0" * 64), Reply("hello", "de")) is Arrival.UNREACHABLE
 
 
 class StaffTakeOver:

@@ -31,7 +31,7 @@ from bot.channels.telegram.profile import publish_profile
 from bot.channels.telegram.receive import WebhookReceiver, checked_secret, register_webhook, stop_webhook_then_poll
 from bot.channels.telegram.staff_group import StaffGroup
 from bot.keys import AFTER_LISTENING, ASSISTANT, DATABASE
-from core.channels import TELEGRAM, Media, UnknownChannel
+from core.channels import TELEGRAM, Arrival, Media, UnknownChannel
 from core.content import Content
 from core.errors import AssistantError
 from core.flood import FloodGuard
@@ -212,10 +212,21 @@ class TelegramChannel:
         if running.staff_group is not None:
             self._spawn(running.staff_group.run())
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
-        """Reach a person outside an update they sent (a staff reply, a handback)."""
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
+        """Reach a person outside an update they sent (a staff reply, a handback): Telegram took it for their phone."""
         running = self._require_running()
-        return await send_later(running.application.bot, running.content, conversation, reply)
+        delivered = await send_later(running.application.bot, running.content, conversation, reply)
+        return Arrival.SHOWN if delivered else Arrival.UNREACHABLE
+
+    def invitation(self, token: str) -> str | None:
+        """Return the deep link that opens the bot with `token` (https://t.me/<bot>?start=<token>)."""
+        if self._running is None:
+            return None
+        try:
+            username = self._running.application.bot.username
+        except RuntimeError:  # not initialised yet: getMe has not answered
+            return None
+        return f"https://t.me/{username}?start={token}" if username else None
 
     async def media(self, reference: str) -> Media:
         """Fetch a person's attachment from Telegram by its file_id."""

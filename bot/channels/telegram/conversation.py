@@ -37,6 +37,7 @@ from bot.channels.telegram.delivery import PendingReplies
 from bot.channels.telegram.dispatch import FloodWarning
 from bot.channels.telegram.outbound import outgoing_messages
 from core.messages import Message, MessageKind, Reply
+from storage.conversation_moves import looks_like_token
 from storage.telegram_groups import GroupNotices
 from storage.telegram_outbox import OutgoingMessage
 
@@ -98,7 +99,10 @@ class TelegramConversations:
         name = _command_name(update)
         topic = COMMAND_TOPICS.get(name)
         message = self._message(update, f"/{name}", MessageKind.BUTTON, f"topic:{topic}" if topic else None)
-        if name == "start":
+        if name == "start" and context.args and looks_like_token(context.args[0]):
+            # Opened through "continue on Telegram": the web chat's conversation (and handover) moves here.
+            reply = await self._dialogue.arrive(message, context.args[0])
+        elif name == "start":
             reply = await self._dialogue.greet(message, language_picker=True)
         elif name == "delete":
             reply = await self._dialogue.erase(message)

@@ -23,7 +23,7 @@ from handover.desk import HandoverDesk
 from handover.errors import ClaimedByOther, HandoverError
 from handover.events import HandoverChange
 from handover.labels import KINDS, REASONS, event_text, language_label, person_name, refusal, topic_label
-from handover.models import HANDBACK, Direction
+from handover.models import NOTICES, Direction
 from handover.views import HandoverView, MessageView, StaffMember
 from bot.channels.telegram.staff_text import inert, quoted, shorten
 
@@ -289,8 +289,8 @@ def _shown_in_group(message: MessageView) -> bool:
     if message.direction is Direction.EVENT:
         return message.kind != "started"  # the handover's first post says so already
     if message.direction is Direction.OUT:
-        # Replies written in the group are there already; the handback is the person's, not staff's.
-        return message.kind != HANDBACK and not (message.source_id or "").startswith("tg:")
+        # Replies written in the group are there already; the desk's notices are the person's, not staff's.
+        return message.kind not in NOTICES and not (message.source_id or "").startswith("tg:")
     return True
 
 

@@ -10,16 +10,19 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.conversations import ConversationStore
 from bot.channels.web.keeper import TranscriptKeeper
 from bot.channels.web.live import LIVE_TOPIC, LiveFrames, OpenChats, WebChatOutbound
 from bot.channels.web.pages import demo_page, embed_script, static_asset, widget_strings
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
-from bot.channels.web.socket import chat_socket
+from bot.channels.web.socket import chat_socket, renew_session
+from bot.channels.web.upload import upload_file
 from bot.keys import ASSISTANT, DATABASE
-from core.channels import WEB, EarlierLine, Media, MediaUnavailable, UnknownChannel
+from core.channels import WEB, Arrival, EarlierLine, Media, MediaUnavailable, UnknownChannel
 from core.fair import FairQueue
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
+from handover.store import held_conversations
 from storage.web_chat import Transcripts
 
 log = logging.getLogger(__name__)
@@ -46,10 +49,15 @@ class WebChatChannel:
         app.router.add_get("/chat/strings.json", widget_strings)
         app.router.add_get("/chat/static/{name}", static_asset)
         app.router.add_get("/chat/ws", chat_socket)
+        app.router.add_post("/chat/session", renew_session)
+        app.router.add_post("/chat/upload", upload_file)
 
     async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         assistant = app[ASSISTANT]
-        transcripts = Transcripts(app[DATABASE], self._retention, assistant.clock)
+        # A chat whose handover to staff is open (or ended within the retention) is kept: replies reach it.
+        transcripts = Transcripts(
+            app[DATABASE], self._retention, assistant.clock, held=lambda since: held_conversations(WEB, since)
+        )
         chats = OpenChats()
         keeper = TranscriptKeeper(transcripts)
         limits = self._limits
@@ -67,13 +75,16 @@ class WebChatChannel:
             limits=limits,
             origins=frozenset(self._settings.web_chat_origins),
             retention_seconds=int(self._retention.total_seconds()),
+            channels=assistant.channels,
+            handovers=assistant.handovers,
+            held_cookie_seconds=int(self._retention.total_seconds() + self._settings.handover_retention_days * 86400),
         )
-        self._outbound = WebChatOutbound(transcripts, assistant.bus, keeper)
+        self._outbound = WebChatOutbound(transcripts, assistant.bus, keeper, chats)
         self._transcripts = transcripts
         live = LiveFrames(chats)
         stop_receiving = assistant.bus.subscribe(LIVE_TOPIC, live.receive)
         assistant.channels.register(self)
-        forgetting = asyncio.create_task(self._forget_old_chats(transcripts))
+        forgetting = asyncio.create_task(self._forget_old_chats(transcripts, assistant.conversations))
         try:
             yield
         finally:
@@ -86,7 +97,7 @@ class WebChatChannel:
             self._transcripts = None
             await keeper.close()
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         """Add a reply written later (by staff) to the chat and show it in its open tabs."""
         if self._outbound is None:
             raise UnknownChannel("the web chat is not running")
@@ -106,22 +117,23 @@ class WebChatChannel:
         return [EarlierLine(line.author.value, line.text, at) for at, line in lines]
 
     async def media(self, reference: str) -> Media:
-        """The web chat takes no attachments, so it has none to hand out."""
-        raise MediaUnavailable("the web chat keeps no attachments")
+        """The web chat keeps no files itself: the desk keeps what people upload (bot.channels.web.upload)."""
+        raise MediaUnavailable("the web chat keeps no attachments of its own")
 
     async def _close_chats(self, app: web.Application) -> None:
         runtime = app.get(WEB_CHAT)
         if runtime is not None:
             await runtime.chats.close_all()
 
-    async def _forget_old_chats(self, transcripts: Transcripts) -> None:
-        """Delete transcripts past their retention now and then, for as long as the app runs."""
+    async def _forget_old_chats(self, transcripts: Transcripts, conversations: ConversationStore) -> None:
+        """Delete transcripts past their retention, and what the assistant remembers of them, while the app runs."""
         interval = min(600.0, max(1.0, self._retention.total_seconds() / 4))
         while True:
             try:
                 forgotten = await transcripts.forget_inactive()
                 if forgotten:
-                    log.info("deleted %d web chat transcript(s) past their retention", forgotten)
+                    await conversations.forget(ConversationKey(WEB, session) for session in forgotten)
+                    log.info("deleted %d web chat transcript(s) past their retention", len(forgotten))
             except SQLAlchemyError as error:
                 log.warning("could not delete old web chat transcripts: %s", type(error).__name__)
             await asyncio.sleep(interval)

@@ -13,6 +13,7 @@ from bot.channels.web.frames import (
     FrameProblem,
     PressedButton,
     TypedText,
+    handover_frame,
     history_frame,
     line_frame,
     parse_frame,
@@ -21,10 +22,11 @@ from bot.channels.web.frames import (
 )
 from bot.channels.web.live import ChatConnection
 from bot.channels.web.runtime import WebChatRuntime
-from core.channels import WEB
+from core.channels import TELEGRAM, WEB
 from core.fair import QueueFull
 from core.flood import Admission
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply
+from handover.notices import TOPIC as HANDOVER_TOPIC
 from storage.web_chat import Author, TranscriptLine
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,23 @@ class ChatConversation:
         if not lines:
             # The greeting is not kept: a visitor who never writes leaves nothing behind.
             await self._connection.send(reply_frame(await self._runtime.dialogue.welcome(self._key, self._hint)))
+            return
+        if self._runtime.handovers is not None:
+            # What was kept while the page was closed (staff replies, notices) is in front of the person now.
+            await self._runtime.handovers.seen(self._key)
+        if await self._runtime.dialogue.handed_over(self._key):
+            await self._tell_handover(active=True)
+
+    async def _tell_handover(self, active: bool | None = None) -> None:
+        """Tell the page whether staff look after the chat, with a fresh "continue on Telegram" link if possible."""
+        if active is None:
+            active = await self._runtime.dialogue.handed_over(self._key)
+        link = None
+        channels = self._runtime.channels
+        if active and channels is not None and channels.accepts_moves(TELEGRAM):
+            token = await self._runtime.dialogue.offer_move(self._key)
+            link = channels.invitation(TELEGRAM, token) if token else None
+        await self._connection.send(handover_frame(active, link))
 
     async def _on_text(self, raw: str) -> None:
         if not await self._admitted():
@@ -138,6 +157,9 @@ class ChatConversation:
         line = TranscriptLine(Author.ASSISTANT, reply.text, reply.language, reply.rtl, reply.buttons)
         await self._keep(line, show_in_other_tabs=False)
         await self._runtime.chats.push(self._session, reply_frame(reply))
+        if reply.topic == HANDOVER_TOPIC:
+            # Handed over, or back with the assistant: the page offers files and the way back only meanwhile.
+            await self._tell_handover()
 
     async def _in_turn(self, message: Message) -> Reply | None:
         """Answer when this address's turn comes (round-robin by address, a few at once)."""

@@ -133,3 +133,9 @@ def history_frame(lines: Iterable[TranscriptLine], language: str, rtl: bool) -> 
 def problem_frame(code: str, text: str, language: str, rtl: bool) -> Frame:
     """Build the frame that politely says why a frame was not answered."""
     return {"type": "error", "code": code, "text": text, "language": language, "rtl": rtl}
+
+
+def handover_frame(active: bool, telegram: str | None = None) -> Frame:
+    """Build the frame that says whether staff look after the chat (then files and the way back are offered),
+    with the link that continues it on Telegram where there is one."""
+    return {"type": "handover", "active": active, "telegram": telegram}

@@ -10,9 +10,12 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from bot.channels.web.frames import line_frame
+from actions.handover import CANCEL_PAYLOAD
+from bot.channels.web.frames import handover_frame, line_frame
 from bot.channels.web.keeper import TranscriptKeeper
 from core.bus import EventBus
+from core.channels import Arrival
+from handover.notices import TOPIC as HANDOVER_TOPIC
 from core.messages import ConversationKey, Reply
 from storage.web_chat import Author, TranscriptLine, Transcripts
 
@@ -99,25 +102,31 @@ LIVE_TOPIC = "web-chat"
 class WebChatOutbound:
     """Reach a web chat later: keep the reply in the transcript and show it in the chat's open tabs, on any process."""
 
-    def __init__(self, transcripts: Transcripts, bus: EventBus, keeper: TranscriptKeeper) -> None:
+    def __init__(self, transcripts: Transcripts, bus: EventBus, keeper: TranscriptKeeper, chats: OpenChats | None = None) -> None:
         self._transcripts = transcripts
         self._bus = bus
         self._keeper = keeper
+        self._chats = chats
 
-    async def send(self, conversation: ConversationKey, reply: Reply) -> bool:
-        """Add `reply` to the chat; False when the chat's transcript is gone (the person cannot see it).
+    async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
+        """Add `reply` to the chat: SHOWN in an open tab, else KEPT for the person's return; UNREACHABLE when the chat is gone.
 
         A reply with a delivery key that is in the transcript already (sent once before a crash, then
         sent again) is not added or shown a second time.
         """
         session_id = conversation.conversation_id
         if not self._keeper.waiting(session_id) and not await self._transcripts.is_active(session_id):
-            return False
+            return Arrival.UNREACHABLE
         line = TranscriptLine(author_of(reply), reply.text, reply.language, reply.rtl, reply.buttons)
         # In line with what the chat keeps meanwhile, retried while storage is slow, shown once.
         if await self._keeper.keep(session_id, line, reply.delivery_key):
             self._bus.publish(LIVE_TOPIC, {"session": session_id, "frame": dict(line_frame(line))})
-        return True
+        if reply.topic is None or reply.topic == HANDOVER_TOPIC:
+            # A colleague's words or the desk's notices: whether staff look after the chat now.
+            active = any(b.payload == CANCEL_PAYLOAD for b in reply.buttons)
+            self._bus.publish(LIVE_TOPIC, {"session": session_id, "frame": dict(handover_frame(active))})
+        # Shown only where a tab of the chat is open on this process; elsewhere it waits for the person.
+        return Arrival.SHOWN if self._chats is not None and self._chats.count(session_id) else Arrival.KEPT
 
 
 class LiveFrames:

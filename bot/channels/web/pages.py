@@ -42,6 +42,15 @@ WIDGET_STRINGS = {
     "offline": "web_offline",
     "too_long": "web_too_long",
     "privacy": "web_privacy",
+    "with_team": "web_with_team",
+    "back": "handover_cancel",
+    "attach": "web_attach",
+    "file_too_big": "web_file_too_big",
+    "file_type": "web_file_type",
+    "telegram": "web_telegram",
+    "moved": "web_moved",
+    "new_reply": "web_new_reply",
+    "sound": "web_sound",
 }
 
 

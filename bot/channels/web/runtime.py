@@ -9,9 +9,11 @@ from aiohttp import web
 from actions.dialogue import Dialogue
 from bot.channels.web.keeper import TranscriptKeeper
 from bot.channels.web.live import OpenChats
+from core.channels import Channels
 from core.fair import FairQueue
 from core.flood import FloodCheck
 from core.content import Content
+from handover.desk import HandoverDesk
 from storage.web_chat import Transcripts
 
 
@@ -62,6 +64,12 @@ class WebChatRuntime:
     # Sites other than the app's own that may open the chat's websocket.
     origins: frozenset[str]
     retention_seconds: int
+    # The running channels (a conversation may move to Telegram) and the staff desk.
+    channels: Channels | None = None
+    handovers: HandoverDesk | None = None
+    # The cookie's lifetime while staff look after the chat, renewed on every visit: the person
+    # must find the reply even days later (the transcript is kept until the handover ends).
+    held_cookie_seconds: int = 31 * 86400
 
 
 WEB_CHAT = web.AppKey("web_chat", WebChatRuntime)

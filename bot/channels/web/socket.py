@@ -10,7 +10,7 @@ from accounts.web import address_of
 from bot.channels.web.conversation import ChatConversation
 from bot.channels.web.language import requested_language
 from bot.channels.web.live import ChatConnection
-from bot.channels.web.runtime import WEB_CHAT
+from bot.channels.web.runtime import WEB_CHAT, WebChatRuntime
 from bot.channels.web.session import keep_session, new_token, session_id, token_from
 
 RETRY_LATER = {"Retry-After": "30"}
@@ -26,6 +26,25 @@ def origin_allowed(request: web.Request, allowed: frozenset[str]) -> bool:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return False
     return parts.netloc.lower() == request.host.lower() or origin.rstrip("/") in allowed
+
+
+async def cookie_seconds(runtime: WebChatRuntime, chat: str) -> int:
+    """Keep the cookie as long as the transcript: longer while staff look after the chat."""
+    held = await runtime.transcripts.is_held(chat)
+    return max(runtime.held_cookie_seconds, runtime.retention_seconds) if held else runtime.retention_seconds
+
+
+async def renew_session(request: web.Request) -> web.StreamResponse:
+    """Set the cookie again with the lifetime the chat needs now (called by the page once staff look after it)."""
+    runtime = request.app[WEB_CHAT]
+    if not origin_allowed(request, runtime.origins):
+        raise web.HTTPForbidden(text="This page may not use the chat.")
+    token = token_from(request)
+    if token is None:
+        raise web.HTTPForbidden(text="No chat session.")
+    response = web.Response(status=204)
+    keep_session(response, request, token, await cookie_seconds(runtime, session_id(token)))
+    return response
 
 
 async def chat_socket(request: web.Request) -> web.StreamResponse:
@@ -47,7 +66,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
         raise web.HTTPTooManyRequests(text="Too many open chats from here; please try again later.", headers=RETRY_LATER)
     if runtime.chats.count(chat) >= limits.sockets_per_chat or runtime.chats.count() >= limits.sockets_in_all:
         raise web.HTTPServiceUnavailable(text="Too many open chats; please try again later.", headers=RETRY_LATER)
-    keep_session(socket, request, token, runtime.retention_seconds)
+    keep_session(socket, request, token, await cookie_seconds(runtime, chat))
     connection = ChatConnection(chat, socket, address)
     # Counted before the handshake's first await, so a burst of sockets cannot slip past the limit.
     runtime.chats.add(connection)

@@ -12,6 +12,11 @@
   const CLOSE_TOO_BIG = 1009;
   const CLOSE_POLICY = 1008;
   const AUTHORS = ["person", "assistant", "staff"];
+  const CANCEL_PAYLOAD = "handover:cancel";
+  // What staff can receive from the web chat; the server checks the content again.
+  const FILE_TYPES = "image/jpeg,image/png,image/webp,application/pdf,.jpg,.jpeg,.png,.webp,.pdf";
+  const MAX_FILE_BYTES = 10 * 1024 * 1024;
+  const SOUND_KEY = "hameln-chat-sound";
 
   function element(tag, attributes, text) {
     const node = document.createElement(tag);
@@ -54,6 +59,10 @@
       this.started = false;
       this.retryMs = RETRY_FIRST_MS;
       this.retryTimer = null;
+      this.handover = false;
+      this.unread = 0;
+      this.pageTitle = document.title;
+      this.sound = this.soundWanted();
       this.language = this.startLanguage();
       this.build();
       this.applyLanguage(this.language);
@@ -99,7 +108,12 @@
         "aria-controls": "languages",
       });
       this.languageToggle.addEventListener("click", () => this.toggleLanguages());
-      header.append(this.title, this.languageToggle);
+      this.soundToggle = element("button", { type: "button", class: "sound-toggle", "aria-pressed": String(this.sound) });
+      this.soundToggle.append(element("span", { "aria-hidden": "true" }, "🔔"));
+      this.soundLabel = element("span", { class: "visually-hidden" });
+      this.soundToggle.append(this.soundLabel);
+      this.soundToggle.addEventListener("click", () => this.toggleSound());
+      header.append(this.title, this.languageToggle, this.soundToggle);
       if (this.floating) {
         this.closer = element("button", { type: "button", class: "close" });
         this.closer.append(element("span", { "aria-hidden": "true" }, "×"));
@@ -125,6 +139,27 @@
       this.suggestions = element("div", { class: "suggestions", role: "group" });
       this.suggestions.hidden = true;
       this.status = element("p", { class: "status", role: "status" });
+
+      // While staff look after the chat: who is writing, the way back, files, and Telegram.
+      this.team = element("div", { class: "team" });
+      this.team.hidden = true;
+      this.teamNote = element("p", { class: "team-note" });
+      this.backButton = element("button", { type: "button", class: "back" });
+      this.backButton.addEventListener("click", () => this.press({ payload: CANCEL_PAYLOAD, label: this.ui.back }));
+      this.fileInput = element("input", { type: "file", accept: FILE_TYPES, class: "visually-hidden", id: "file", tabindex: "-1" });
+      this.fileInput.addEventListener("change", () => {
+        const file = this.fileInput.files && this.fileInput.files[0];
+        this.fileInput.value = "";
+        if (file) this.upload(file);
+      });
+      this.attachButton = element("button", { type: "button", class: "attach" });
+      this.attachButton.addEventListener("click", () => this.fileInput.click());
+      this.telegramLink = element("a", { class: "telegram", target: "_blank", rel: "noopener noreferrer" });
+      this.telegramLink.hidden = true;
+      this.telegramLink.addEventListener("click", () => this.addNotice(this.ui.moved, this.language, this.entry(this.language).rtl));
+      const actions = element("div", { class: "team-actions" });
+      actions.append(this.backButton, this.attachButton, this.telegramLink);
+      this.team.append(this.teamNote, actions, this.fileInput);
 
       this.form = element("form", { class: "compose" });
       this.inputLabel = element("label", { class: "input-label", for: "input" });
@@ -152,7 +187,7 @@
         }
       });
 
-      this.panel.append(header, this.languageList, this.log, this.suggestions, this.status, this.form);
+      this.panel.append(header, this.languageList, this.log, this.suggestions, this.team, this.status, this.form);
       this.panel.addEventListener("keydown", (event) => {
         if (event.key === "Escape" && !this.languageList.hidden) {
           this.toggleLanguages(false);
@@ -162,8 +197,12 @@
         }
       });
       document.addEventListener("visibilitychange", () => {
-        if (document.visibilityState === "visible") this.reconnectSoon(0);
+        if (document.visibilityState === "visible") {
+          this.markRead();
+          this.reconnectSoon(0);
+        }
       });
+      window.addEventListener("focus", () => this.markRead());
       window.addEventListener("online", () => this.reconnectSoon(0));
     }
 
@@ -189,6 +228,13 @@
       this.send.textContent = ui.send;
       this.privacy.textContent = ui.privacy;
       if (this.launcher) this.launcher.textContent = ui.open;
+      this.soundLabel.textContent = ui.sound;
+      this.soundToggle.setAttribute("title", ui.sound);
+      this.teamNote.textContent = ui.with_team;
+      this.backButton.textContent = ui.back;
+      this.attachButton.textContent = "📎 " + ui.attach;
+      this.fileInput.setAttribute("aria-label", ui.attach);
+      this.telegramLink.textContent = ui.telegram;
       if (this.closer) this.closer.setAttribute("aria-label", ui.close);
       if (this.status.textContent) this.showStatus(this.connected ? "" : this.started ? ui.offline : ui.connecting);
     }
@@ -308,6 +354,93 @@
       else if (frame.type === "reply") this.showReply(frame);
       else if (frame.type === "echo") this.addMessage("person", frame.text);
       else if (frame.type === "error") this.addNotice(frame.text, frame.language, frame.rtl);
+      else if (frame.type === "handover") this.showHandover(frame);
+    }
+
+    showHandover(frame) {
+      const active = frame.active === true;
+      if (active && !this.handover) this.renewSession();
+      this.handover = active;
+      this.team.hidden = !active;
+      const link = typeof frame.telegram === "string" && frame.telegram.startsWith("https://t.me/") ? frame.telegram : null;
+      if (link) this.telegramLink.setAttribute("href", link);
+      else if (frame.telegram !== undefined) this.telegramLink.removeAttribute("href");
+      this.telegramLink.hidden = !this.telegramLink.getAttribute("href") || !active;
+    }
+
+    renewSession() {
+      // The cookie now lives as long as staff look after the chat, so a reply is found days later.
+      fetch(this.options.origin + "/chat/session", { method: "POST", credentials: "include" }).catch(() => {});
+    }
+
+    upload(file) {
+      const rtl = this.entry(this.language).rtl;
+      if (file.size > MAX_FILE_BYTES) {
+        this.addNotice(this.ui.file_too_big, this.language, rtl);
+        return;
+      }
+      const form = new FormData();
+      form.append("file", file, file.name);
+      const url = this.options.origin + "/chat/upload?lang=" + encodeURIComponent(this.language);
+      fetch(url, { method: "POST", body: form, credentials: "include" })
+        .then((response) => response.json())
+        .then((answer) => {
+          if (answer.ok) this.addMessage("person", "📎 " + answer.name);
+          this.addNotice(answer.text, answer.language, rtl);
+        })
+        .catch(() => this.showStatus(this.ui.offline));
+    }
+
+    soundWanted() {
+      try {
+        return window.localStorage.getItem(SOUND_KEY) === "on";
+      } catch (error) {
+        return false;
+      }
+    }
+
+    toggleSound() {
+      this.sound = !this.sound;
+      this.soundToggle.setAttribute("aria-pressed", String(this.sound));
+      try {
+        window.localStorage.setItem(SOUND_KEY, this.sound ? "on" : "off");
+      } catch (error) {
+        // Private windows may refuse storage: the choice lasts for this page.
+      }
+      if (this.sound) this.chime();
+    }
+
+    chime() {
+      const Context = window.AudioContext || window.webkitAudioContext;
+      if (!Context) return;
+      try {
+        const audio = this.audio || (this.audio = new Context());
+        const tone = audio.createOscillator();
+        const volume = audio.createGain();
+        tone.frequency.value = 880;
+        volume.gain.setValueAtTime(0.08, audio.currentTime);
+        volume.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.4);
+        tone.connect(volume).connect(audio.destination);
+        tone.start();
+        tone.stop(audio.currentTime + 0.4);
+      } catch (error) {
+        // No sound is no loss: the title and the log show the reply.
+      }
+    }
+
+    noticeReply(frame) {
+      if (frame.from === "staff" && this.sound) this.chime();
+      if (document.visibilityState !== "visible" || !document.hasFocus()) {
+        if (!this.unread) this.pageTitle = document.title;
+        this.unread += 1;
+        document.title = "(" + this.unread + ") " + this.ui.new_reply + " – " + this.pageTitle;
+      }
+    }
+
+    markRead() {
+      if (!this.unread) return;
+      this.unread = 0;
+      document.title = this.pageTitle;
     }
 
     showHistory(frame) {
@@ -325,6 +458,7 @@
     }
 
     showReply(frame) {
+      this.noticeReply(frame);
       const item = this.addMessage(frame.from, frame.text, frame.language, frame.rtl);
       this.showSuggestions(frame.buttons);
       if (frame.language) this.applyLanguage(frame.language);
@@ -363,6 +497,8 @@
       this.suggestions.replaceChildren();
       for (const button of Array.isArray(buttons) ? buttons : []) {
         if (!button || typeof button.payload !== "string") continue;
+        // The way back to the assistant has its place in the team bar for the whole handover.
+        if (button.payload === CANCEL_PAYLOAD) continue;
         const choice = element("button", { type: "button", class: "suggestion" }, button.label);
         if (button.payload.startsWith("language:")) {
           choice.setAttribute("lang", button.payload.slice("language:".length));

@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from actions.placeholders import fill
+from actions.placeholders import NOTHING_SET, fill
+from core.availability import OfficeState
 from core.content import Content
 from core.localise import isolate_ltr_runs
 from core.messages import Button, Reply
@@ -23,14 +24,16 @@ class ActionContext:
     now: datetime
     # The topic's sub-case to answer (e.g. German courses within courses), if the message asked one.
     variant: str | None = None
+    # What the office has set (closures, notice, presence) as the moment's answers must reflect.
+    office: OfficeState = NOTHING_SET
 
     def answer_text(self, topic: str | None = None) -> str:
         variant = self.variant if topic in (None, self.topic) else None
         text = self.content.answer(topic or self.topic, self.language, variant)
-        return fill(text, self.content, self.language, self.now)
+        return fill(text, self.content, self.language, self.now, self.office)
 
     def ui(self, key: str) -> str:
-        return fill(self.content.ui_text(key, self.language), self.content, self.language, self.now)
+        return fill(self.content.ui_text(key, self.language), self.content, self.language, self.now, self.office)
 
     def topic_buttons(self, topics: Iterable[str]) -> tuple[Button, ...]:
         return tuple(Button(self.content.label(t, self.language), f"topic:{t}") for t in dict.fromkeys(topics))

@@ -25,6 +25,7 @@ from actions.language import (
 )
 from actions.menu import answer_with_menu
 from actions.registry import action_for
+from core.availability import FixedOffice, OfficeStateSource
 from core.clock import Clock
 from core.content import Content
 from core.errors import NluUnavailable
@@ -72,8 +73,11 @@ class Dialogue:
         clock: Clock,
         recorder: InquiryRecorder | None = None,
         handovers: Handovers | None = None,
+        office: OfficeStateSource | None = None,
     ) -> None:
         self._content = content
+        # Closures, the notice and who is present, as the office has set them.
+        self._office = office or FixedOffice()
         self._understanding = understanding
         self._conversations = conversations
         self._clock = clock
@@ -317,7 +321,7 @@ class Dialogue:
         return replace(reply, text=f"{ctx.ui('message_too_long')}\n{reply.text}")
 
     def _context(self, topic: str, language: str) -> ActionContext:
-        return ActionContext(self._content, topic, language, self._clock())
+        return ActionContext(self._content, topic, language, self._clock(), office=self._office.current())
 
     def _handover_reason(self, topic: str, state: ConversationState) -> HandoverReason | None:
         if topic != "human_handover" or self._handovers is None:

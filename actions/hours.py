@@ -5,7 +5,7 @@ from __future__ import annotations
 from actions.context import ActionContext
 from actions.placeholders import fill
 from core.messages import Reply
-from core.teams import UKRAINE_TEAM_LANGUAGES
+from core.availability import UKRAINE_TEAM_LANGUAGES
 
 
 def answer_with_hours(ctx: ActionContext) -> Reply:
@@ -13,7 +13,7 @@ def answer_with_hours(ctx: ActionContext) -> Reply:
     text = ctx.answer_text()
     if ctx.language in UKRAINE_TEAM_LANGUAGES:
         lines = text.split("\n")
-        hours = fill("{consultation_hours}", ctx.content, ctx.language, ctx.now)
+        hours = fill("{consultation_hours}", ctx.content, ctx.language, ctx.now, ctx.office)
         # Right after the consultation's hours, before a closing offer ("I can pass your question on").
         at = max((i + 1 for i, line in enumerate(lines) if hours in line), default=len(lines))
         text = "\n".join([*lines[:at], ctx.ui("ukraine_hours_extra"), *lines[at:]])

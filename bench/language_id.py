@@ -1,6 +1,6 @@
 """Language identification: langdetect vs lingua vs our detector, on lingua's test data and chat messages.
 
-Usage: .venv/bin/python bench/language_id.py [--lingua-testdata DIR] [--output bench/results/language_id.md]
+Usage: .venv/bin/python bench/language_id.py [--lingua-testdata DIR] [--output bench/results/language_id.md] [--smoke]
 French lines stand for "a language we do not speak": the right answer there is "unsupported".
 """
 
@@ -73,7 +73,11 @@ def main() -> None:
     settings = Settings.from_env()
     parser.add_argument("--lingua-testdata", type=Path, default=settings.project_root.parent / "shared/benchmarks/lingua-testdata")
     parser.add_argument("--output", type=Path, default=settings.project_root / "bench/results/language_id.md")
+    parser.add_argument("--smoke", action="store_true", help="50 lines of each file only (CI); pass --output too")
     args = parser.parse_args()
+    per_file = 50 if args.smoke else None
+    if args.smoke and args.output == parser.get_default("output"):
+        args.output = settings.project_root / "build/bench/language_id.md"
 
     content = load_content(settings.data_dir)
     codes = list(content.languages)
@@ -89,12 +93,12 @@ def main() -> None:
     for kind in ("single-words", "word-pairs", "sentences"):
         for path in sorted((args.lingua_testdata / kind).glob("*.txt")):
             expected = path.stem if path.stem in codes else UNSUPPORTED
-            lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()][:per_file]
             sets[f"lingua {kind}"] += [(line, expected) for line in lines]
             if expected != UNSUPPORTED:
                 sets[f"lingua {kind} (our 7 only)"] += [(line, expected) for line in lines]
     for path in sorted((settings.data_dir / "eval").glob("*.yml")):
-        sets[f"chat-style {path.name}"] = [(m.text, m.language) for m in load_labelled(path)]
+        sets[f"chat-style {path.name}"] = [(m.text, m.language) for m in load_labelled(path)][:per_file]
 
     lines = [
         "# Language identification",

@@ -2,8 +2,8 @@
 measured next to the code before issue 13 (the baseline revision) in the same run.
 
 Writes bench/results/monitoring.md. Run: .venv/bin/python bench/monitoring_bench.py [--events N] [--baseline REV|none]
-A small smoke run (CI): MONITORING_BENCH_EVENTS=20000 (or --events 20000) measures only the current
-code and writes build/bench/monitoring.md instead.
+A small smoke run (CI): --smoke (or --events 20000) measures only the current code and writes
+build/bench/monitoring.md instead (or --output).
 """
 
 from __future__ import annotations
@@ -302,7 +302,10 @@ if __name__ == "__main__":
     parser.add_argument("--events", type=int, default=int(os.environ.get("MONITORING_BENCH_EVENTS", 1_000_000)))
     parser.add_argument("--baseline", default=None, help=f"revision to measure next to this one (default {BASELINE} for full runs; none: skip)")
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--smoke", action="store_true", help="20,000 events, no baseline (CI); pass --output too")
     arguments = parser.parse_args(sys.argv[1:] if sys.argv[0].endswith("monitoring_bench.py") else [])
+    if arguments.smoke:
+        arguments.events, arguments.baseline = 20_000, "none"
     full = arguments.events >= FULL_SIZE
     revision = arguments.baseline or (BASELINE if full else "none")
     output = arguments.output or (ROOT / "bench" / "results" / "monitoring.md" if full else ROOT / "build" / "bench" / "monitoring.md")

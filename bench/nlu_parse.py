@@ -2,7 +2,8 @@
 
 All are measured in the same run, in alternating rounds, against the same Rasa server and model, with the same messages
 (the held-out set), so the ratio holds on any machine. Usage:
-    .venv/bin/python bench/nlu_parse.py [--requests 2000] [--concurrency 8]
+    .venv/bin/python bench/nlu_parse.py [--requests 2000] [--concurrency 8] [--output F] [--smoke]
+With NLU_URL and NLU_TOKEN set, that running server is measured instead of one started here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import asyncio
 import os
 import platform
 import statistics
+import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -20,22 +22,14 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.app import running_assistant
-from core.content import load_content
-from core.messages import ConversationKey, Message
-from core.settings import Settings
-from nlu.evaluate import load_labelled
-from nlu.normalise import normalise_for_nlu
-from nlu.server import RasaServer
-from nlu.training import train
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-
-def rss_mib(pid: int) -> float:
-    """Resident memory of a process and its children (Rasa runs as one process) in MiB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+from bench._nlu import nlu_server, rss_mib  # noqa: E402
+from bot.app import running_assistant  # noqa: E402
+from core.messages import ConversationKey, Message  # noqa: E402
+from core.settings import Settings  # noqa: E402
+from nlu.evaluate import load_labelled  # noqa: E402
+from nlu.normalise import normalise_for_nlu  # noqa: E402
 
 
 async def measure(
@@ -92,44 +86,37 @@ async def measure_interleaved(
     return results
 
 
-async def run(settings: Settings, requests: int, concurrency: int, output: Path) -> str:
-    content = load_content(settings.data_dir)
+async def run(settings: Settings, requests: int, concurrency: int, output: Path, warm_up: int = 100) -> str:
     texts: Sequence[str] = [m.text for m in load_labelled(settings.data_dir / "eval" / "heldout.yml")]
-    model = train(settings, content)
-    server = RasaServer(settings.rasa_executable, model, settings.var_dir / "bench-rasa.log")
-    async with aiohttp.ClientSession() as session:
-        await server.start(session)
-        try:
-            url = f"{server.url}/model/parse"
+    async with aiohttp.ClientSession() as session, nlu_server(settings, session, settings.var_dir / "bench-rasa.log") as server:
+        url = f"{server.url}/model/parse"
 
-            async def raw(index: int) -> object:
-                text = normalise_for_nlu(texts[index % len(texts)])
-                async with session.post(url, params={"token": server.token}, json={"text": text}) as response:
-                    return await response.json()
+        async def raw(index: int) -> object:
+            text = normalise_for_nlu(texts[index % len(texts)])
+            async with session.post(url, params={"token": server.token}, json={"text": text}) as response:
+                return await response.json()
 
-            await measure(raw, 100, concurrency)  # warm-up
-            app_settings = replace(settings, nlu_url=server.url, nlu_token=server.token)
-            async with running_assistant(app_settings) as assistant:
+        await measure(raw, warm_up, concurrency)
+        app_settings = replace(settings, nlu_url=server.url, nlu_token=server.token)
+        async with running_assistant(app_settings) as assistant:
 
-                async def understand(index: int) -> object:
-                    return await assistant.understanding.understand(texts[index % len(texts)])
+            async def understand(index: int) -> object:
+                return await assistant.understanding.understand(texts[index % len(texts)])
 
-                async def dialogue(index: int) -> object:
-                    key = ConversationKey("bench", str(index % 500))
-                    return await assistant.dialogue.handle(Message(key, text=texts[index % len(texts)]))
+            async def dialogue(index: int) -> object:
+                key = ConversationKey("bench", str(index % 500))
+                return await assistant.dialogue.handle(Message(key, text=texts[index % len(texts)]))
 
-                await measure(understand, 100, concurrency)
-                names = [
-                    "Rasa `/model/parse` (raw HTTP)",
-                    "app: language + normalise + parse (`assistant parse`)",
-                    "app: whole dialogue turn (`Dialogue.handle`)",
-                ]
-                measured = await measure_interleaved([raw, understand, dialogue], requests, concurrency)
-                rows = [(name, *figures) for name, figures in zip(names, measured, strict=True)]
-                app_rss = rss_mib(os.getpid())
-            rasa_rss = rss_mib(server.pid or 0)
-        finally:
-            await server.stop()
+            await measure(understand, warm_up, concurrency)
+            names = [
+                "Rasa `/model/parse` (raw HTTP)",
+                "app: language + normalise + parse (`assistant parse`)",
+                "app: whole dialogue turn (`Dialogue.handle`)",
+            ]
+            measured = await measure_interleaved([raw, understand, dialogue], requests, concurrency)
+            rows = [(name, *figures) for name, figures in zip(names, measured, strict=True)]
+            app_rss = rss_mib(os.getpid())
+        rasa_rss = rss_mib(server.pid)
     raw_rate = rows[0][1]
     lines = [
         "# NLU parse benchmark",
@@ -144,8 +131,8 @@ async def run(settings: Settings, requests: int, concurrency: int, output: Path)
         "",
         "| process | resident memory |",
         "| --- | --- |",
-        f"| app (language detector with preloaded models, content, dialogue) | {app_rss:.0f} MiB |",
-        f"| Rasa NLU server (`rasa run --enable-api`, model loaded) | {rasa_rss:.0f} MiB |",
+        f"| app (language detector, content, dialogue) | {_mib(app_rss)} |",
+        f"| Rasa NLU server (`rasa run --enable-api`, model loaded) | {_mib(rasa_rss)} |",
         "",
     ]
     report = "\n".join(lines)
@@ -154,13 +141,23 @@ async def run(settings: Settings, requests: int, concurrency: int, output: Path)
     return report
 
 
+def _mib(value: float | None) -> str:
+    return "– (not started here)" if value is None else f"{value:.0f} MiB"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "nlu_parse.md")
+    parser.add_argument("--smoke", action="store_true", help="a few requests only (CI); pass --output too")
     args = parser.parse_args()
-    print(asyncio.run(run(Settings.from_env(), args.requests, args.concurrency, args.output)))
+    warm_up = 100
+    if args.smoke:
+        args.requests, warm_up = 40, 8
+        if args.output == parser.get_default("output"):
+            args.output = Path(__file__).resolve().parent.parent / "build" / "bench" / "nlu_parse.md"
+    print(asyncio.run(run(Settings.from_env(), args.requests, args.concurrency, args.output, warm_up)))
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from actions.conversations import ConversationStore, InMemoryConversationStore
 from actions.dialogue import Dialogue
 from actions.inquiries import HandoverStatistics, InquiryRecorder
 from actions.reach import Reach
+from core.availability import OfficeStateSource
 from core.clock import Clock, utc_now
 from core.channels import Channels
 from core.content import Content
@@ -57,6 +58,7 @@ def assemble(
     clock: Clock = utc_now,
     recorder: InquiryRecorder | None = None,
     handover_statistics: HandoverStatistics | None = None,
+    office: OfficeStateSource | None = None,
 ) -> Assistant:
     """Wire the dialogue and everything it reports to around a running understanding and database."""
     conversations = conversations or InMemoryConversationStore()
@@ -73,8 +75,9 @@ def assemble(
         statistics=handover_statistics,
         retention=timedelta(days=settings.handover_retention_days),
         outbound=reach,
+        office=office,
     )
-    dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers)
+    dialogue = Dialogue(nlu.content, nlu.understanding, conversations, clock, recorder, handovers, office)
     return Assistant(
         settings=settings,
         content=nlu.content,
@@ -95,13 +98,15 @@ async def running_assistant(
     settings: Settings,
     database: Database | None = None,
     conversations: ConversationStore | None = None,
+    clock: Clock = utc_now,
+    office: OfficeStateSource | None = None,
 ) -> AsyncIterator[Assistant]:
     """Build the whole assistant; open the settings' database unless one is given."""
     async with running_nlu(settings) as nlu, AsyncExitStack() as stack:
         if database is None:
             database = await stack.enter_async_context(open_database(settings.database_url))
         recorder = await stack.enter_async_context(
-            DatabaseInquiryRecorder(database, office_hours(nlu.content.schedules), retention=retention(settings))
+            DatabaseInquiryRecorder(database, office_hours(nlu.content.schedules), retention=retention(settings), clock=clock)
         )
-        yield assemble(nlu, settings, database, conversations, recorder=recorder)
+        yield assemble(nlu, settings, database, conversations, clock=clock, recorder=recorder, office=office)
 

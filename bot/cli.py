@@ -8,11 +8,11 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from core.content import check_content, load_content, render_review_state, review_fingerprint
+from core.content import check_content, load_content, load_office_rules, render_review_state, review_fingerprint
 from core.content import fingerprint as text_fingerprint
 from core.templates import check_templates, load_template_seeds, render_template_review_state
 from core.errors import AssistantError, NluUnavailable
@@ -27,8 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         return int(args.run(settings, args))
     except AssistantError as error:
         print(f"assistant: {error}", file=sys.stderr)
@@ -45,6 +45,13 @@ def _parser() -> argparse.ArgumentParser:
     parse.set_defaults(run=_run_parse)
 
     chat = commands.add_parser("chat", help="talk to the assistant in the terminal (or via stdin)")
+    chat.add_argument(
+        "--at",
+        type=_moment,
+        default=None,
+        metavar="YYYY-MM-DDTHH:MM",
+        help="answer as at this moment (Europe/Berlin unless it has an offset), on a scratch copy: nothing real changes",
+    )
     chat.set_defaults(run=_run_chat)
 
     serve = commands.add_parser("serve", help="run the channels: the web server, and Telegram when configured")
@@ -200,7 +207,10 @@ async def _parse_one(understanding: MessageUnderstanding, line: str) -> dict[str
 def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
     from bot.channels.console import run_console
 
-    return asyncio.run(run_console(settings, sys.stdin, sys.stdout))
+    at: datetime | None = args.at
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=load_office_rules(settings.data_dir).timezone)
+    return asyncio.run(run_console(settings, sys.stdin, sys.stdout, at=at))
 
 
 def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -218,6 +228,13 @@ def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     asyncio.run(serve(settings, ready=ready))
     return 0
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a moment (YYYY-MM-DDTHH:MM, optionally with an offset): {text!r}") from error
 
 
 def _day(text: str) -> date:

@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from string import Formatter
 from typing import Any
@@ -13,22 +14,46 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from core.availability import CONSULTATION, UKRAINE, OfficeRules, OfficeState, public_holidays
 from core.errors import ContentError
 from core.localise import foreign_digits, localise_digits, plural_categories, plural_category
-from core.schedule import Closures, OfficeSchedule, parse_closed_days, parse_slot
+from core.schedule import OfficeSchedule, parse_closed_days, parse_slot
 from core.topics import PRODUCT_TOPICS, REVIEW_FIRST
 
 # Placeholders an answer may use; the dialogue fills them in (see actions/placeholders.py).
 ANSWER_PLACEHOLDERS: frozenset[str] = frozenset(
-    {"consultation_hours", "ukraine_hours", "open_status", "ukraine_status"}
+    {"consultation_hours", "ukraine_hours", "open_status", "ukraine_status", "closed_days"}
 )
+
+# What the assistant says about who can help now (data/availability.yml `texts`), with their placeholders.
+AVAILABILITY_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
+    "open_now": frozenset({"until"}),
+    "open_now_ukraine": frozenset({"until"}),
+    "closing_soon": frozenset({"until"}),
+    "closed_now": frozenset(),
+    "closed_today": frozenset({"reason"}),
+    "next_consultation": frozenset({"next"}),
+    "next_ukraine": frozenset({"next"}),
+    "no_next": frozenset(),
+    "today_at": frozenset({"time"}),
+    "holidays_closed": frozenset({"dates"}),
+    "ukraine_open_now": frozenset({"until"}),
+    "ukraine_closing_soon": frozenset({"until"}),
+    "ukraine_next": frozenset({"next"}),
+    "ukraine_no_next": frozenset(),
+    "handover_present": frozenset(),
+    "handover_open": frozenset({"until"}),
+    "handover_closing": frozenset({"until", "next"}),
+    "handover_closed": frozenset({"next"}),
+    "handover_later": frozenset(),
+}
+# Notices name at most a time of day.
+NOTICE_PLACEHOLDERS: frozenset[str] = frozenset({"time"})
+# Years whose public holidays must all have a name in every language (checked from now on).
+HOLIDAY_YEARS_CHECKED = 5
 
 # Every interface string, with the placeholders it may use.
 UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
-    "open_now": frozenset({"until"}),
-    "closed_now": frozenset({"next"}),
-    "ukraine_open_now": frozenset({"until"}),
-    "ukraine_closed_now": frozenset({"next"}),
     "ukraine_hours_extra": frozenset({"ukraine_hours"}),
     "menu_prompt": frozenset(),
     "unsure": frozenset(),
@@ -64,9 +89,6 @@ UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "web_bad_frame": frozenset(),
     "web_error": frozenset(),
     # Handing a conversation to staff and back, and erasing what was said with them.
-    "handover_started_open": frozenset(),
-    "handover_started_closed": frozenset({"next"}),
-    "handover_started_later": frozenset(),
     "handover_meanwhile": frozenset(),
     "handover_closed": frozenset(),
     "handover_offer": frozenset(),
@@ -141,6 +163,24 @@ class Topic:
 
 
 @dataclass(frozen=True)
+class OfficeTexts:
+    """What is said about availability, per language: sentences, closure reasons, holidays, notices."""
+
+    texts: Mapping[str, Mapping[str, str]]
+    reasons: Mapping[str, Mapping[str, str]]
+    holidays: Mapping[str, Mapping[str, str]]
+    notices: Mapping[str, Mapping[str, str]]
+    reviewed: Mapping[str, Review] = field(default_factory=dict)
+
+    def all_of(self, language: str) -> str:
+        """Return every text of one language, for a reviewer's fingerprint."""
+        parts = [*self.texts.get(language, {}).values()]
+        for group in (self.reasons, self.holidays, self.notices):
+            parts += [names.get(language, "") for _, names in sorted(group.items())]
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
 class Content:
     """Everything the assistant says and learns from, loaded from data/."""
 
@@ -151,9 +191,31 @@ class Content:
     topics: Mapping[str, Topic]
     ui: Mapping[str, Mapping[str, str]]
     schedules: Mapping[str, OfficeSchedule]
+    # The office's standing rules (hours per team, holidays, yearly closures) and what is said about them.
+    office: OfficeRules
+    office_texts: OfficeTexts
     # Per language and unit, the noun with its number in every plural form: {"few": "{n} дні"}.
     counts: Mapping[str, Mapping[str, Mapping[str, str]]] = field(default_factory=dict)
     ui_reviewed: Mapping[str, Review] = field(default_factory=dict)
+
+    def office_text(self, key: str, language: str) -> str:
+        """Return availability sentence `key` in `language`, falling back to the default language."""
+        texts = self.office_texts.texts
+        return (texts.get(language) or {}).get(key) or texts[self.default_language][key]
+
+    def closure_reason(self, reason: str, language: str) -> str:
+        """Name a closure reason in `language`; an unknown reason reads as "for organisational reasons"."""
+        names = self.office_texts.reasons.get(reason) or self.office_texts.reasons["organisational"]
+        return names.get(language) or names[self.default_language]
+
+    def holiday_name(self, holiday: str, language: str) -> str:
+        """Name a public holiday (its German name) in `language`."""
+        names = self.office_texts.holidays.get(holiday) or {}
+        return names.get(language) or names.get(self.default_language) or holiday
+
+    def notice_text(self, template: str, language: str) -> str:
+        names = self.office_texts.notices[template]
+        return names.get(language) or names[self.default_language]
 
     def ui_text(self, key: str, language: str) -> str:
         """Return interface string `key` in `language`, falling back to the default language."""
@@ -190,8 +252,14 @@ def load_content(data_dir: Path) -> Content:
 
 
 def load_schedules(data_dir: Path) -> dict[str, OfficeSchedule]:
-    """Read only data/schedule.yml into each team's hours (for parts that need no answers or examples)."""
-    return _build_schedules(_read_yaml(data_dir / "schedule.yml"))
+    """Read each team's hours with the closures of data/ (for parts that need no answers or examples)."""
+    rules = load_office_rules(data_dir)
+    return {team: rules.schedule(team, OfficeState()) for team in rules.hours}
+
+
+def load_office_rules(data_dir: Path) -> OfficeRules:
+    """Read data/schedule.yml and the yearly closures of data/availability.yml into the office's rules."""
+    return _build_rules(_read_yaml(data_dir / "schedule.yml"), _read_yaml(data_dir / "availability.yml"))
 
 
 def load_language_codes(data_dir: Path) -> tuple[str, ...]:
@@ -206,6 +274,7 @@ def check_content(data_dir: Path) -> list[str]:
         languages_doc = _read_yaml(data_dir / "languages.yml")
         ui_doc = _read_yaml(data_dir / "ui.yml")
         schedule_doc = _read_yaml(data_dir / "schedule.yml")
+        availability_doc = _read_yaml(data_dir / "availability.yml")
     except ContentError as error:
         return [str(error)]
     codes = list((languages_doc.get("languages") or {}).keys())
@@ -227,6 +296,7 @@ def check_content(data_dir: Path) -> list[str]:
     problems += _check_ui(ui_doc, codes)
     problems += _check_counts(ui_doc.get("counts") or {}, codes)
     problems += _check_schedule(schedule_doc)
+    problems += _check_availability(availability_doc, schedule_doc, codes)
     problems += _check_topics(data_dir / "faq", codes)
     problems += _check_writing(data_dir, codes, languages_doc.get("punctuation") or {})
     return problems
@@ -264,6 +334,12 @@ def _every_text(data_dir: Path, codes: list[str]) -> list[tuple[str, str, str]]:
     ui_doc = _read_yaml(data_dir / "ui.yml")
     for code in codes:
         texts += [(f"ui.yml: {key}", code, str(text)) for key, text in (ui_doc.get(code) or {}).items()]
+    availability_doc = _read_yaml(data_dir / "availability.yml")
+    for code in codes:
+        texts += [(f"availability.yml: {key}", code, str(t)) for key, t in ((availability_doc.get("texts") or {}).get(code) or {}).items()]
+        for group in ("reasons", "holidays", "notices"):
+            for name, names in (availability_doc.get(group) or {}).items():
+                texts.append((f"availability.yml: {group}: {name}", code, str((names or {}).get(code, ""))))
     for path in sorted((data_dir / "faq").glob("*.yml")):
         doc = _read_yaml(path)
         for code in codes:
@@ -296,7 +372,7 @@ def _check_schedule(doc: dict[str, Any]) -> list[str]:
     try:
         ZoneInfo(str(doc.get("timezone")))
         parse_closed_days(doc.get("closures") or [])
-        for name in ("consultation", "ukraine"):
+        for name in (CONSULTATION, UKRAINE):
             slots = (doc.get("schedules") or {}).get(name)
             if not slots:
                 problems.append(f"schedule.yml: schedule '{name}' is missing")
@@ -306,6 +382,56 @@ def _check_schedule(doc: dict[str, Any]) -> list[str]:
     except (KeyError, ValueError, TypeError) as error:
         problems.append(f"schedule.yml: {error}")
     return problems
+
+
+def _check_availability(doc: dict[str, Any], schedule_doc: dict[str, Any], codes: list[str]) -> list[str]:
+    """Every availability text, reason, holiday name and notice in every language; yearly closures valid."""
+    problems: list[str] = []
+    texts = doc.get("texts") or {}
+    for code in codes:
+        mine = texts.get(code) or {}
+        for key, allowed in AVAILABILITY_PLACEHOLDERS.items():
+            text = mine.get(key)
+            if not isinstance(text, str) or not text.strip():
+                problems.append(f"availability.yml: texts: {code}: missing or empty '{key}'")
+                continue
+            problems += [f"availability.yml: texts: {code}: {key}: {p}" for p in _placeholder_problems(text, allowed)]
+        problems += [f"availability.yml: texts: {code}: unknown key '{key}'" for key in mine if key not in AVAILABILITY_PLACEHOLDERS]
+    reasons = doc.get("reasons") or {}
+    if "organisational" not in reasons:
+        problems.append("availability.yml: reasons: 'organisational' (the fallback) is missing")
+    for group, allowed in (("reasons", frozenset()), ("holidays", frozenset()), ("notices", NOTICE_PLACEHOLDERS)):
+        for name, names in (doc.get(group) or {}).items():
+            for code in codes:
+                text = (names or {}).get(code)
+                if not isinstance(text, str) or not text.strip():
+                    problems.append(f"availability.yml: {group}: {name}: missing or empty in '{code}'")
+                    continue
+                problems += [f"availability.yml: {group}: {name}: {code}: {p}" for p in _placeholder_problems(text, allowed)]
+    for entry in doc.get("yearly_closures") or []:
+        try:
+            month, day = _month_day(entry["date"])
+            date(2024, month, day)  # a leap year takes 02-29 too
+        except (KeyError, TypeError, ValueError):
+            problems.append(f"availability.yml: yearly_closures: not a date MM-DD: {entry!r}")
+            continue
+        if entry.get("reason") not in reasons:
+            problems.append(f"availability.yml: yearly_closures: unknown reason {entry.get('reason')!r}")
+    public = schedule_doc.get("holidays") or {}
+    named = doc.get("holidays") or {}
+    first_year = date.today().year
+    for year in range(first_year, first_year + HOLIDAY_YEARS_CHECKED):
+        for holiday in public_holidays(str(public.get("country", "DE")), public.get("subdivision"), year).values():
+            name = str(holiday).split(";")[0].strip()
+            if name not in named:
+                problems.append(f"availability.yml: holidays: no names for the public holiday {name!r} ({year})")
+                named = {**named, name: {}}  # report each holiday once
+    return problems
+
+
+def _month_day(value: object) -> tuple[int, int]:
+    month, day = str(value).split("-")
+    return int(month), int(day)
 
 
 def _check_topics(faq_dir: Path, codes: list[str]) -> list[str]:
@@ -461,7 +587,17 @@ def _build(data_dir: Path) -> Content:
         schedules=load_schedules(data_dir),
         counts=counts,
         ui_reviewed=_reviews(ui_doc.get("reviewed")),
+        office=load_office_rules(data_dir),
+        office_texts=_office_texts(_read_yaml(data_dir / "availability.yml"), languages),
     )
+
+
+def _office_texts(doc: dict[str, Any], languages: Mapping[str, Language]) -> OfficeTexts:
+    def names(group: str) -> dict[str, dict[str, str]]:
+        return {str(name): {code: str(text).strip() for code, text in (spec or {}).items()} for name, spec in (doc.get(group) or {}).items()}
+
+    texts = {code: {key: str(text).strip() for key, text in (doc["texts"].get(code) or {}).items()} for code in languages}
+    return OfficeTexts(texts, names("reasons"), names("holidays"), names("notices"), _reviews(doc.get("reviewed")))
 
 
 def _reviews(doc: Any) -> dict[str, Review]:
@@ -482,6 +618,8 @@ def review_fingerprint(content: Content, topic: str, language: str) -> str:
         raise KeyError(language)
     if topic == "ui":
         return fingerprint(_ui_texts(content, language))
+    if topic == "availability":
+        return fingerprint(content.office_texts.all_of(language))
     return fingerprint(content.topics[topic].texts(language))
 
 
@@ -508,7 +646,8 @@ def review_state(content: Content) -> list[ReviewState]:
         changed: list[str] = []
         unconfirmed: list[str] = []
         parts: list[tuple[str, Review | None, str]] = [
-            ("interface (ui.yml)", content.ui_reviewed.get(code), _ui_texts(content, code))
+            ("interface (ui.yml)", content.ui_reviewed.get(code), _ui_texts(content, code)),
+            ("availability (availability.yml)", content.office_texts.reviewed.get(code), content.office_texts.all_of(code)),
         ]
         parts += [(t, content.topics[t].reviewed.get(code), content.topics[t].texts(code)) for t in order if t in content.topics]
         for name, review, text in parts:
@@ -522,23 +661,16 @@ def review_state(content: Content) -> list[ReviewState]:
     return states
 
 
-def _build_schedules(doc: dict[str, Any]) -> dict[str, OfficeSchedule]:
-    zone = ZoneInfo(str(doc["timezone"]))
-    public = doc.get("holidays") or {}
-    closures = Closures(
-        country=str(public.get("country", "DE")),
-        subdivision=public.get("subdivision"),
-        extra_days=parse_closed_days(doc.get("closures") or []),
+def _build_rules(schedule_doc: dict[str, Any], availability_doc: dict[str, Any]) -> OfficeRules:
+    public = schedule_doc.get("holidays") or {}
+    return OfficeRules(
+        timezone=ZoneInfo(str(schedule_doc["timezone"])),
+        hours={name: tuple(parse_slot(slot) for slot in slots) for name, slots in schedule_doc["schedules"].items()},
+        holiday_country=str(public.get("country", "DE")),
+        holiday_subdivision=public.get("subdivision"),
+        yearly_closures={_month_day(e["date"]): str(e["reason"]) for e in availability_doc.get("yearly_closures") or []},
+        fixed_closures={day: "organisational" for day in parse_closed_days(schedule_doc.get("closures") or [])},
     )
-    return {
-        name: OfficeSchedule(
-            name=name,
-            slots=tuple(parse_slot(slot) for slot in slots),
-            timezone=zone,
-            is_closed_day=closures,
-        )
-        for name, slots in doc["schedules"].items()
-    }
 
 
 def render_review_state(content: Content, first: int = 5) -> str:

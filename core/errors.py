@@ -15,3 +15,7 @@ class NluUnavailable(AssistantError):
 
 class ModelNotTrained(AssistantError):
     """No trained NLU model matches the current content and configuration."""
+
+
+class SettingsError(AssistantError):
+    """A setting has a value the assistant cannot use; the message names the variable."""

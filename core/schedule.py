@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
-
-import holidays
 
 WEEKDAYS: tuple[str, ...] = (
     "monday",
@@ -47,7 +44,7 @@ ClosedDay = Callable[[date], bool]
 
 @dataclass(frozen=True)
 class OfficeSchedule:
-    """Weekly hours of one team, closed on public holidays and configured closures."""
+    """Weekly hours of one team, closed on the days `is_closed_day` says (see core/availability)."""
 
     name: str
     slots: tuple[OpeningSlot, ...]
@@ -86,25 +83,6 @@ class OfficeSchedule:
 
     def _slots_on(self, weekday: int) -> Iterable[OpeningSlot]:
         return (slot for slot in self.slots if slot.weekday == weekday)
-
-
-@dataclass(frozen=True)
-class Closures:
-    """Days the office is closed besides the weekly pattern: public holidays and configured dates."""
-
-    country: str
-    subdivision: str | None
-    extra_days: frozenset[date]
-
-    def __call__(self, day: date) -> bool:
-        if day in self.extra_days:
-            return True
-        return day in _public_holidays(self.country, self.subdivision, day.year)
-
-
-@lru_cache(maxsize=16)
-def _public_holidays(country: str, subdivision: str | None, year: int) -> holidays.HolidayBase:
-    return holidays.country_holidays(country, subdiv=subdivision, years=year)
 
 
 def parse_slot(raw: dict[str, str]) -> OpeningSlot:

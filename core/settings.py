@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+
+from core.errors import SettingsError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The usual spellings of a database URL and the async driver each is served by.
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+}
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -72,8 +89,12 @@ class Settings:
             data_dir=Path(get("ASSISTANT_DATA_DIR", str(root / "data")) or ""),
             models_dir=Path(get("ASSISTANT_MODELS_DIR", str(root / "models")) or ""),
             var_dir=var_dir,
-            database_url=get("ASSISTANT_DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'assistant.db'}") or "",
-            redis_url=get("ASSISTANT_REDIS_URL"),
+            database_url=_setting(
+                "ASSISTANT_DATABASE_URL",
+                async_database_url,
+                get("ASSISTANT_DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'assistant.db'}") or "",
+            ),
+            redis_url=_setting("ASSISTANT_REDIS_URL", redis_url, get("ASSISTANT_REDIS_URL")),
             http_host=get("ASSISTANT_HTTP_HOST", "127.0.0.1") or "127.0.0.1",
             http_port=int(get("ASSISTANT_HTTP_PORT", "8080") or 8080),
             nlu_url=get("NLU_URL"),
@@ -96,6 +117,47 @@ class Settings:
             event_retention_days=int(get("ASSISTANT_EVENT_RETENTION_DAYS", "3650") or 3650),
             analytics_min_count=int(get("ASSISTANT_ANALYTICS_MIN_COUNT", "5") or 5),
         )
+
+
+def async_database_url(url: str) -> str:
+    """Return `url` with the async driver the app uses (sqlite:// -> sqlite+aiosqlite://); ValueError if unusable."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    match = _SCHEME.match(url.strip())
+    if match is None:
+        raise ValueError("is not a URL; use sqlite:///path/to/file.db or postgresql://user@host/database")
+    scheme = match.group(1).lower()
+    driver = _ASYNC_DRIVERS.get(scheme)
+    if driver is None:
+        raise ValueError(f"names {scheme!r}; the assistant runs on SQLite (sqlite:///…) or PostgreSQL (postgresql://…)")
+    mapped = driver + url.strip()[match.end(1) :]
+    try:
+        parsed = make_url(mapped)
+    except (ArgumentError, ValueError) as error:
+        raise ValueError(f"cannot be read ({type(error).__name__})") from None
+    if driver.startswith("postgresql") and not parsed.database:
+        raise ValueError("names no database; use postgresql://user@host:5432/database")
+    if driver.startswith("sqlite") and not parsed.database:
+        raise ValueError("names no file; use sqlite:///relative/path.db or sqlite:////absolute/path.db")
+    return mapped
+
+
+def redis_url(url: str | None) -> str | None:
+    """Return a Redis URL as given, or None when unset; ValueError for anything but redis://, rediss://, unix://."""
+    if url is None:
+        return None
+    match = _SCHEME.match(url.strip())
+    if match is None or match.group(1).lower() not in ("redis", "rediss", "unix"):
+        raise ValueError("is not a Redis URL; use redis://host:6379/0")
+    return url.strip()
+
+
+def _setting(name: str, check: Callable[[_T], _T], value: _T) -> _T:
+    try:
+        return check(value)
+    except ValueError as error:
+        raise SettingsError(f"{name} {error}") from None
 
 
 def _read_dotenv(path: Path) -> dict[str, str]:

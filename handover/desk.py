@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from actions.handover import HandoverRequest
 from actions.inquiries import HandoverStatistics, HandoverWait
+from core.availability import FixedOffice, OfficeStateSource
 from core.channels import Channels, EarlierLine, Media, MediaUnavailable, Outbound
 from core.content import Content
 from core.messages import ConversationKey, Message, MessageKind, Reply
@@ -45,8 +46,11 @@ class HandoverDesk:
         statistics: HandoverStatistics | None = None,
         retention: timedelta = DEFAULT_RETENTION,
         outbound: Outbound | None = None,
+        office: OfficeStateSource | None = None,
     ) -> None:
         """Keep handovers in `database`; reach people through `outbound` (default: straight through `channels`)."""
+        # Who is present and which days are closed decide what the confirmation promises.
+        self._office = office or FixedOffice()
         self.events = HandoverEvents()
         self.retention = retention
         self._store = HandoverStore(database)
@@ -89,7 +93,7 @@ class HandoverDesk:
             # "I need help with a letter, can I talk to someone?" is worth keeping for staff.
             await self._store.append_incoming(message.conversation, incoming(message), self._clock())
         self.events.publish(HandoverChange(handover.id, "started"))
-        return confirmation(self._content, language, self._clock())
+        return confirmation(self._content, language, self._clock(), self._office.current())
 
     async def follow_language(self, conversation: ConversationKey, language: str) -> None:
         """Hold the handover in the language the person writes now (the dialogue settled it)."""

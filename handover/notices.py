@@ -3,40 +3,44 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from actions.context import ActionContext
 from actions.handover import CANCEL_PAYLOAD
-from actions.placeholders import moment
+from actions.placeholders import NOTHING_SET, day_off_reason, upcoming
+from core.availability import OfficeState, availability
 from core.content import Content
+from core.localise import localise_digits
 from core.messages import Button, Reply
-from core.schedule import OpenStatus
-from core.teams import schedule_for
 
 TOPIC = "human_handover"
-# Closer than this to the end of the hours, "shortly" would not be honest: name the next opening.
-LAST_CALL = timedelta(minutes=15)
 
 
-def staffed_now(status: OpenStatus, now: datetime) -> bool:
-    """Tell whether a colleague can still answer "shortly" within the current hours."""
-    return status.open_now and status.until is not None and status.until - now >= LAST_CALL
-
-
-def confirmation(content: Content, language: str, now: datetime) -> Reply:
-    """Confirm the handover: someone answers shortly in the hours, or from the next opening outside them."""
-    ctx = ActionContext(content, TOPIC, language, now)
-    status = schedule_for(content, language).status(now)
-    if staffed_now(status, now):
-        when = ctx.ui("handover_started_open")
-    elif status.next_opening is not None:
-        # Near the end of the hours this is already the opening after them.
-        opening = moment(status.next_opening, language)
-        when = content.ui_text("handover_started_closed", language).format(next=opening)
+def confirmation(content: Content, language: str, now: datetime, office: OfficeState = NOTHING_SET) -> Reply:
+    """Confirm the handover, honest about who answers: a colleague present now, within the hours, or from the next opening."""
+    ctx = ActionContext(content, TOPIC, language, now, office=office)
+    found = availability(content.office, office, language, now)
+    say = content.office_text
+    if found.colleague_present:
+        when = say("handover_present", language)
+    elif found.open_now and found.until is not None and not found.closing_soon:
+        when = say("handover_open", language).format(until=f"{found.until:%H:%M}")
+    elif found.open_now and found.until is not None and found.next_opening is not None:
+        # In the last minutes of the hours: say when it closes and who answers after that.
+        nxt = upcoming(found.next_opening, found.now, content, language)
+        when = say("handover_closing", language).format(until=f"{found.until:%H:%M}", next=nxt)
     else:
-        when = ctx.ui("handover_started_later")
+        if found.day_off is not None:
+            closed = say("closed_today", language).format(reason=day_off_reason(found.day_off, content, language))
+        else:
+            closed = say("closed_now", language)
+        if found.next_opening is None:
+            later = say("handover_later", language)
+        else:
+            later = say("handover_closed", language).format(next=upcoming(found.next_opening, found.now, content, language))
+        when = f"{closed} {later}"
     cancel = Button(ctx.ui("handover_cancel"), CANCEL_PAYLOAD)
-    return ctx.reply(f"{when}\n\n{ctx.ui('handover_meanwhile')}", (cancel,), TOPIC)
+    return ctx.reply(f"{localise_digits(when, language)}\n\n{ctx.ui('handover_meanwhile')}", (cancel,), TOPIC)
 
 
 def handback(content: Content, language: str, now: datetime) -> Reply:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum
 
-from core.teams import UKRAINE_TEAM_LANGUAGES
+from core.availability import UKRAINE_TEAM_LANGUAGES
 from handover.views import HandoverView, StaffMember
 
 PRIORITY_WINDOW = timedelta(minutes=10)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+import itertools
+import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import aiohttp
 
@@ -47,44 +50,113 @@ def topic_ranking(intents: Iterable[tuple[str, float]]) -> tuple[TopicScore, ...
     return tuple(sorted(scores, key=lambda score: score.confidence, reverse=True))
 
 
-class RasaNluClient:
-    """Ask a running `rasa run --enable-api` server to classify texts."""
+# A server that failed is passed over for this long, unless every server has failed.
+RETRY_AFTER = 5.0
 
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str | None, timeout: float) -> None:
+
+class RasaNluClient:
+    """Ask running `rasa run --enable-api` servers to classify texts, in turn, passing over one that fails."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        base_urls: str | Sequence[str],
+        token: str | None,
+        timeout: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._session = session
-        self._url = base_url.rstrip("/") + "/model/parse"
+        urls = split_urls(base_urls) if isinstance(base_urls, str) else [url.rstrip("/") for url in base_urls]
+        if not urls:
+            raise ValueError("no NLU server URL given")
+        self._urls = tuple(urls)
         self._params = {"token": token} if token else {}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._clock = clock
+        self._turn = itertools.count()
+        # When each server failed last; it gets requests again RETRY_AFTER seconds later.
+        self._failed_at: dict[str, float] = {}
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return self._urls
 
     async def parse(self, text: str) -> NluResult:
-        """Classify `text`; raise NluUnavailable when the server is down, slow or confused."""
+        """Classify `text`; raise NluUnavailable when no server answers in time or makes sense."""
+        error: NluUnavailable | None = None
+        for url in self._order():
+            try:
+                body = await self._parse_at(url, text)
+            except _ServerDown as down:
+                # Refused, reset or answering 5xx: the next server may well answer at once.
+                self._failed_at[url] = self._clock()
+                error = NluUnavailable(str(down))
+                continue
+            except NluUnavailable:
+                # Too slow: the person has waited long enough; the next message goes elsewhere first.
+                self._failed_at[url] = self._clock()
+                raise
+            self._failed_at.pop(url, None)
+            ranking = topic_ranking(
+                (str(item["name"]), float(item["confidence"]))
+                for item in body.get("intent_ranking") or []
+                if item.get("name")
+            )
+            if not ranking:
+                raise NluUnavailable("NLU server returned no intent ranking")
+            return NluResult(ranking)
+        assert error is not None
+        raise error
+
+    def _order(self) -> list[str]:
+        """Return the servers to try: in turn, the healthy ones first, then those that failed lately."""
+        start = next(self._turn) % len(self._urls)
+        turn = [*self._urls[start:], *self._urls[:start]]
+        now = self._clock()
+        healthy = [url for url in turn if now - self._failed_at.get(url, -RETRY_AFTER) >= RETRY_AFTER]
+        return healthy + [url for url in turn if url not in healthy]
+
+    async def _parse_at(self, url: str, text: str) -> dict[str, Any]:
         try:
             async with self._session.post(
-                self._url, json={"text": text}, params=self._params, timeout=self._timeout
+                url + "/model/parse", json={"text": text}, params=self._params, timeout=self._timeout
             ) as response:
+                if response.status >= 500:
+                    raise _ServerDown(f"NLU server answered HTTP {response.status}")
                 if response.status != 200:
                     raise NluUnavailable(f"NLU server answered HTTP {response.status}")
                 body = await response.json()
-        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
-            raise NluUnavailable(f"NLU server unreachable: {type(error).__name__}") from error
-        ranking = topic_ranking(
-            (str(item["name"]), float(item["confidence"])) for item in body.get("intent_ranking") or [] if item.get("name")
-        )
-        if not ranking:
-            raise NluUnavailable("NLU server returned no intent ranking")
-        return NluResult(ranking)
+        except asyncio.TimeoutError as error:
+            raise NluUnavailable("NLU server did not answer in time") from error
+        except aiohttp.ClientError as error:
+            raise _ServerDown(f"NLU server unreachable: {type(error).__name__}") from error
+        except ValueError as error:
+            raise NluUnavailable(f"NLU server answered no JSON: {type(error).__name__}") from error
+        if not isinstance(body, dict):
+            raise NluUnavailable("NLU server answered no JSON object")
+        return body
 
     async def is_ready(self) -> bool:
-        """Return True when the server answers and has a model loaded."""
+        """Return True when at least one server answers and has a model loaded."""
+        return any(await asyncio.gather(*(self._is_ready(url) for url in self._urls)))
+
+    async def _is_ready(self, url: str) -> bool:
         try:
             async with self._session.get(
-                self._url.removesuffix("/model/parse") + "/status",
-                params=self._params,
-                timeout=aiohttp.ClientTimeout(total=2),
+                url + "/status", params=self._params, timeout=aiohttp.ClientTimeout(total=2)
             ) as response:
                 if response.status != 200:
                     return False
                 body = await response.json()
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError):
             return False
-        return bool(body.get("model_file"))
+        return isinstance(body, dict) and bool(body.get("model_file"))
+
+
+class _ServerDown(Exception):
+    """This server cannot answer now; another one may."""
+
+
+def split_urls(value: str) -> list[str]:
+    """Split NLU_URL's comma-separated list of servers."""
+    return [url.strip().rstrip("/") for url in value.split(",") if url.strip()]

@@ -15,7 +15,7 @@ import aiohttp
 from core.content import Content, load_content
 from core.errors import ModelNotTrained
 from core.settings import Settings
-from nlu.client import RasaNluClient
+from nlu.client import RasaNluClient, split_urls
 from nlu.language import OTHER_LATIN_LANGUAGES, LanguageDetector, LinguaDetector
 from nlu.server import RasaServer
 from nlu.training import current_model, romanised_examples, train
@@ -62,13 +62,14 @@ def shared_names(content: Content) -> set[str]:
 async def nlu_endpoint(
     settings: Settings, content: Content, session: aiohttp.ClientSession
 ) -> AsyncIterator[tuple[str, str | None]]:
-    """Yield the URL and token of a reachable NLU server, starting one if none is configured or up."""
-    if settings.nlu_url:
+    """Yield the URL(s) and token of reachable NLU servers, starting one if none is configured or up."""
+    if settings.nlu_url and split_urls(settings.nlu_url):
+        # NLU_URL may list several servers; the client spreads requests over those that answer.
         probe = RasaNluClient(session, settings.nlu_url, settings.nlu_token, settings.nlu_timeout)
         if await probe.is_ready():
             yield settings.nlu_url, settings.nlu_token
             return
-        log.warning("NLU_URL is not reachable; starting a local NLU server instead")
+        log.warning("no server of NLU_URL is reachable; starting a local NLU server instead")
     server = RasaServer(settings.rasa_executable, await _model(settings, content), settings.var_dir / "rasa.log")
     await server.start(session)
     watchdog = asyncio.create_task(server.keep_alive(session))

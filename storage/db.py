@@ -18,6 +18,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
+from core.settings import async_database_url
+
 # SQLite makes a second writer wait for the lock this long instead of failing at once.
 SQLITE_BUSY_TIMEOUT = 30.0
 
@@ -60,8 +62,8 @@ class Database:
 
 
 def connect(url: str, schema: str | None = None) -> Database:
-    """Build the engine for `url`; `schema` puts every table into that schema (PostgreSQL)."""
-    parsed = make_url(url)
+    """Build the engine for `url` (any usual form, see core.settings); `schema` puts every table into that schema."""
+    parsed = make_url(async_database_url(url))
     options: dict[str, Any] = {"pool_pre_ping": True}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TextIO
+import tempfile
+from contextlib import AsyncExitStack
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from actions.handover import CANCEL_PAYLOAD
 from core.channels import CONSOLE, Media, MediaUnavailable
+from core.clock import Clock, utc_now
 from core.messages import Button, ConversationKey, Message, MessageKind, Reply
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import Assistant
 
 CONVERSATION = ConversationKey(CONSOLE, "terminal")
 
@@ -55,31 +63,54 @@ class ConsoleChannel:
         raise MediaUnavailable("the terminal takes no attachments")
 
 
-async def run_console(settings: Settings, source: TextIO, sink: TextIO) -> int:
-    """Chat until end of input; prompt only when a person is typing at a terminal."""
+async def run_console(settings: Settings, source: TextIO, sink: TextIO, at: datetime | None = None) -> int:
+    """Chat until end of input; prompt only when a person is typing at a terminal.
+
+    With `at`, answer as at that moment (time runs on from it), on a scratch database: staff can
+    preview what people are told on a day, and nothing the preview does reaches the real one.
+    """
     from bot.app import running_assistant
+    from storage.migrate import open_database
 
     interactive = source.isatty()
-    async with running_assistant(settings) as assistant:
-        assistant.channels.register(ConsoleChannel(sink))
-        loop = asyncio.get_running_loop()
-        buttons: tuple[Button, ...] = ()
+    async with AsyncExitStack() as stack:
+        clock: Clock = utc_now
+        database = None
+        if at is not None:
+            clock = _running_from(at)
+            scratch = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assistant-at-")))
+            database = await stack.enter_async_context(open_database(f"sqlite+aiosqlite:///{scratch / 'preview.db'}"))
+        assistant = await stack.enter_async_context(running_assistant(settings, database, clock=clock))
+        return await _chat(assistant, source, sink, interactive)
+
+
+def _running_from(at: datetime) -> Clock:
+    """Return a clock that starts at `at` and runs on at the real pace."""
+    started = utc_now()
+    return lambda: at + (utc_now() - started)
+
+
+async def _chat(assistant: Assistant, source: TextIO, sink: TextIO, interactive: bool) -> int:
+    """Read lines as messages and print the replies until end of input."""
+    assistant.channels.register(ConsoleChannel(sink))
+    loop = asyncio.get_running_loop()
+    buttons: tuple[Button, ...] = ()
+    if interactive:
+        sink.write("Schreiben Sie Ihre Frage / Write your question (Ctrl-D to end)\n")
+    while True:
         if interactive:
-            sink.write("Schreiben Sie Ihre Frage / Write your question (Ctrl-D to end)\n")
-        while True:
-            if interactive:
-                sink.write("> ")
-                sink.flush()
-            line = await loop.run_in_executor(None, source.readline)
-            if not line:
-                return 0
-            reply = await assistant.dialogue.handle(to_message(line, buttons))
-            if reply is None:
-                # Handed over to staff: the assistant stays silent; staff answer in their inbox.
-                if interactive:
-                    sink.write("(an das Team weitergeleitet / passed on to staff; [0] zurück zum Assistenten / back to the assistant)\n")
-                    sink.flush()
-                continue
-            buttons = reply.buttons
-            sink.write(render(reply) + ("" if interactive else "\n"))
+            sink.write("> ")
             sink.flush()
+        line = await loop.run_in_executor(None, source.readline)
+        if not line:
+            return 0
+        reply = await assistant.dialogue.handle(to_message(line, buttons))
+        if reply is None:
+            # Handed over to staff: the assistant stays silent; staff answer in their inbox.
+            if interactive:
+                sink.write("(an das Team weitergeleitet / passed on to staff; [0] zurück zum Assistenten / back to the assistant)\n")
+                sink.flush()
+            continue
+        buttons = reply.buttons
+        sink.write(render(reply) + ("" if interactive else "\n"))
+        sink.flush()

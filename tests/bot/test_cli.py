@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -69,12 +70,40 @@ def test_chat_answers_each_stdin_line(rasa_settings: Settings) -> None:
     assert "[1]" in replies[0] and "Dienstag 10:00–12:00" in replies[1]
 
 
+def test_chat_at_a_moment_answers_as_then_on_a_scratch_copy(rasa_settings: Settings) -> None:
+    env = environment(rasa_settings, NLU_URL=str(rasa_settings.nlu_url), NLU_TOKEN=str(rasa_settings.nlu_token))
+    # Christmas Eve 2026 is a Thursday: the usual hours would say "open until 17:00".
+    result = run(["chat", "--at", "2026-12-24T14:30"], "öffnungszeiten?\nIch möchte mit einem Menschen sprechen\n", env)
+    assert result.returncode == 0, result.stderr
+    hours, handover = [block for block in result.stdout.split("\n\n") if block.strip()][:2]
+    assert hours.startswith("Heute ist das Büro geschlossen: Heiligabend. Die nächste offene Sprechstunde: Dienstag, 29. Dezember 2026")
+    assert "geöffnet" not in hours.split("\n")[0] and "—" not in result.stdout
+    assert "Heiligabend" in handover and "29. Dezember 2026" in handover
+    # The preview's handover went to a scratch database, never to the real one.
+    real = rasa_settings.var_dir / "assistant.db"
+    if real.exists():
+        with sqlite3.connect(real) as db:
+            assert db.execute("SELECT count(*) FROM handovers").fetchone() == (0,)
+    # With an offset, the moment is taken as given: 13:30 UTC is 14:30 in Berlin.
+    same = run(["chat", "--at", "2026-12-24T13:30+00:00"], "öffnungszeiten?\n", env)
+    assert same.stdout.split("\n")[0] == hours.split("\n")[0]
+
+
+def test_chat_at_rejects_what_is_not_a_moment(base_settings: Settings) -> None:
+    result = run(["chat", "--at", "Heiligabend"], "", environment(base_settings))
+    assert result.returncode == 2
+    assert "not a moment" in result.stderr and len(result.stderr.strip().splitlines()) == 2  # usage and the error
+
+
 def test_content_check_passes_on_the_shipped_content(base_settings: Settings) -> None:
     result = run(["content", "check"], "", environment(base_settings))
     assert result.returncode == 0, result.stdout
     assert "content OK: 21 topics, 7 languages" in result.stdout
     # No native speaker has confirmed anything yet: each language says so, and what to check first.
-    assert "  uk: 0/0/22 of 22; check first: interface (ui.yml), office_hours, ukraine_support, referral" in result.stdout
+    assert (
+        "  uk: 0/0/23 of 23; check first: interface (ui.yml), availability (availability.yml), office_hours, ukraine_support"
+        in result.stdout
+    )
 
 
 def test_content_check_fails_on_broken_content(base_settings: Settings, tmp_path: Path) -> None:
@@ -85,3 +114,11 @@ def test_content_check_fails_on_broken_content(base_settings: Settings, tmp_path
     result = run(["content", "check"], "", environment(base_settings, ASSISTANT_DATA_DIR=str(tmp_path / "data")))
     assert result.returncode == 1
     assert "no file for topic 'courses'" in result.stdout
+
+
+def test_a_wrong_database_url_stops_serve_with_one_line(base_settings: Settings) -> None:
+    env = environment(base_settings, ASSISTANT_DATABASE_URL="mysql://app:hunter2@db/assistant")
+    result = run(["serve"], "", env, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0, result.stderr
+    assert result.stderr.startswith("assistant: ASSISTANT_DATABASE_URL ") and "hunter2" not in result.stderr

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.schedule import Closures, OfficeSchedule, OpeningSlot, parse_closed_days, parse_slot
+from core.availability import public_holidays
+from core.schedule import OfficeSchedule, OpeningSlot, parse_closed_days, parse_slot
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -15,7 +16,7 @@ def consultation(extra_closed: frozenset[date] = frozenset()) -> OfficeSchedule:
         "consultation",
         (OpeningSlot(1, time(10), time(12)), OpeningSlot(3, time(14), time(17))),
         BERLIN,
-        Closures("DE", "NI", extra_closed),
+        lambda day: day in extra_closed or day in public_holidays("DE", "NI", day.year),
     )
 
 

@@ -81,7 +81,7 @@ async def test_a_german_colleague_answers_in_ukrainian_with_a_template(
     await hours.click()
     value = await page.input_value("#reply-text")
     assert value.startswith("Добрий день! Відкрита консультація")
-    assert weekly_hours(content.schedules["consultation"], "uk") in value
+    assert weekly_hours(content.schedules["consultation"].slots, "uk") in value
     # By keyboard: Alt+T reaches the templates, Enter inserts one where the cursor was.
     await page.fill("#reply-text", "")
     await page.focus("#reply-text")

@@ -51,6 +51,7 @@ PAGES = [
     ProductPage("conversation", "/staff/c/{handover}", "olga", "#earlier li.msg"),
     ProductPage("templates", "/staff/templates", "olga", "article.template-card"),
     ProductPage("template-editor", "/staff/templates/1", "olga", "#title"),
+    ProductPage("availability", "/staff/availability", "olga", "#notice-template"),
     ProductPage("analytics", "/analytics/", "ana", "h1"),
 ]
 

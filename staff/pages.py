@@ -212,6 +212,7 @@ def conversation(
     earlier: list[EarlierLine] | None = None,
     colleagues: list[StaffMember] | None = None,
     picker: str = "",
+    present: frozenset[str] = frozenset(),
 ) -> str:
     """Render one conversation: who and what, the actions, what came before, the messages, the reply box and the tools."""
     return f"""<nav><a href="/staff/">← zurück zum Posteingang</a></nav>
@@ -221,11 +222,16 @@ def conversation(
 <h2 class="visually-hidden">Gespräch mit dem Team</h2>
 <ol id="messages" class="messages" aria-live="polite" aria-label="Nachrichten" tabindex="0">{message_list(handover, messages, content, now, csrf)}</ol>
 <section id="composer" data-mode="{composer_mode(handover, staff)}">{composer(handover, staff, content, csrf, picker)}</section>
-{tools(handover, colleagues or [], content, csrf)}"""
+{tools(handover, colleagues or [], content, csrf, present)}"""
 
 
-def tools(handover: HandoverView, colleagues: list[StaffMember], content: Content, csrf: str) -> str:
-    """Render what stays put while the conversation updates live: an internal note, and handing it to a colleague."""
+def tools(
+    handover: HandoverView, colleagues: list[StaffMember], content: Content, csrf: str, present: frozenset[str] = frozenset()
+) -> str:
+    """Render what stays put while the conversation updates live: an internal note, and handing it to a colleague.
+
+    Colleagues present now (accounts.presence) come first and say so.
+    """
     base = f"/staff/c/{handover.id}"
     token = f'<input type="hidden" name="csrf_token" value="{h(csrf)}">'
     note = f"""<details class="tool note-tool"><summary>Interne Notiz</summary>
@@ -235,8 +241,11 @@ def tools(handover: HandoverView, colleagues: list[StaffMember], content: Conten
 <button type="submit">Notiz speichern</button></form></details>"""
     if not handover.active:
         return f'<section id="tools" class="tools-panel">{note}</section>'
+    ordered = sorted(colleagues, key=lambda member: member.key not in present)
     options = "".join(
-        f'<option value="{h(member.key)}">{h(member.name)}{h(_speaks(member, content))}</option>' for member in colleagues
+        f'<option value="{h(member.key)}">{h(member.name)}{" (verfügbar)" if member.key in present else ""}'
+        f"{h(_speaks(member, content))}</option>"
+        for member in ordered
     )
     hand = f"""<details class="tool hand-tool"><summary>An Kolleg:in übergeben</summary>
 <form method="post" action="{base}/hand" class="action" data-reset="1">{token}

@@ -89,8 +89,12 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
         await inbox.desk.mark_read(handover.id, staff, messages[-1].id)
     earlier = await inbox.desk.earlier(handover)
     colleagues = [member for member in await inbox.colleagues() if member.key != staff.key]
+    presence = request.app.get(PRESENCE)
+    present = frozenset(m.key for m in colleagues if presence is not None and presence.available(m.key))
     picker = await _picker(inbox, handover)
-    body = pages.conversation(handover, messages, staff, inbox.content, inbox.desk.now(), csrf, earlier, colleagues, picker)
+    body = pages.conversation(
+        handover, messages, staff, inbox.content, inbox.desk.now(), csrf, earlier, colleagues, picker, present
+    )
     title = f"{person_name(handover)} – Posteingang"
     waiting = await inbox.waiting(staff)
     return _html(pages.page(title, body, staff, csrf, waiting, "conversation", handover.id, _available(request, staff)))

@@ -71,3 +71,23 @@ async def test_a_conversation_is_handed_to_a_named_colleague_who_is_told(
     # Nobody who is not a colleague of the inbox can be chosen.
     refused = await jonas.post(f"/staff/c/{handover.id}/hand", to="account:999")
     assert refused.status == 409
+
+
+async def test_colleagues_present_now_are_offered_first_and_marked(bot: StaffedBot, olga: Colleague, jonas: Colleague) -> None:
+    bot.api.send_text(OLENA, "/human")
+    handover = await handover_of(bot, OLENA)
+    await olga.post(f"/staff/c/{handover.id}/claim")
+
+    async def jonas_as_offered() -> str:
+        async with olga.http.get(f"{olga.base}/staff/c/{handover.id}") as response:
+            page = await response.text()
+        hand_to = page.split('id="hand-to"', 1)[1].split("</select>", 1)[0]
+        return next(option for option in hand_to.split("<option")[2:] if "Jonas" in option)
+
+    assert "(verfügbar)" not in await jonas_as_offered()
+    # An open inbox page makes Jonas present (accounts.presence); closing it makes him away again.
+    async with jonas.http.ws_connect(f"{jonas.base}/staff/ws", headers={"Origin": jonas.base}) as socket:
+        assert (await socket.receive_json())["type"] == "hello"
+        assert "Jonas (verfügbar) – spricht Deutsch" in await jonas_as_offered()
+    await bot.api.settle(0.3)
+    assert "(verfügbar)" not in await jonas_as_offered()

@@ -96,6 +96,7 @@ async def test_a_german_colleague_answers_in_ukrainian_with_a_template(
     await page.press("#reply-text", "End")
     await page.keyboard.type(" До зустрічі!")
     await page.press("#reply-text", "Enter")
-    sent = (await bot.api.wait_for_messages(OLENA.user_id, 2))[-1]
+    # The confirmation, "a colleague has joined" (on the claim), then this reply.
+    sent = (await bot.api.wait_for_messages(OLENA.user_id, 3))[-1]
     assert sent["text"] == staff_text(content, "uk", inserted + " До зустрічі!")
     await page.close()

@@ -66,11 +66,12 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
         raise web.HTTPTooManyRequests(text="Too many open chats from here; please try again later.", headers=RETRY_LATER)
     if runtime.chats.count(chat) >= limits.sockets_per_chat or runtime.chats.count() >= limits.sockets_in_all:
         raise web.HTTPServiceUnavailable(text="Too many open chats; please try again later.", headers=RETRY_LATER)
-    keep_session(socket, request, token, await cookie_seconds(runtime, chat))
     connection = ChatConnection(chat, socket, address)
-    # Counted before the handshake's first await, so a burst of sockets cannot slip past the limit.
+    # Counted before the first await (the cookie's lifetime, the handshake), so a burst of sockets
+    # cannot slip past the limit.
     runtime.chats.add(connection)
     try:
+        keep_session(socket, request, token, await cookie_seconds(runtime, chat))
         await socket.prepare(request)
         language = requested_language(request, runtime.content)
         await ChatConversation(runtime, connection, language).run()

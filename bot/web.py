@@ -135,6 +135,7 @@ async def _assistant(app: web.Application) -> AsyncIterator[None]:
         finally:
             forgetting.cancel()
             await asyncio.gather(forgetting, return_exceptions=True)
+            await conversations.close()
 
 
 def _bound_port(site: web.TCPSite, requested: int) -> int:

@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -190,7 +191,8 @@ class DatabaseConversationStore:
 
     async def _read(self, row: str) -> ConversationState:
         async with self._database.sessions() as session:
-            record = await session.get(ConversationRecord, row)
+            # A plain row, not an ORM object: read on every message, so it is kept cheap.
+            record = (await session.execute(select(*_COLUMNS).where(ConversationRecord.id == row))).first()
             return ConversationState() if record is None else _state(record)
 
     async def _write(self, row: str) -> None:
@@ -253,7 +255,19 @@ def _values(state: ConversationState) -> dict[str, object]:
     }
 
 
-def _state(record: ConversationRecord) -> ConversationState:
+_COLUMNS = (
+    ConversationRecord.language,
+    ConversationRecord.chosen_language,
+    ConversationRecord.misunderstood_in_a_row,
+    ConversationRecord.last_topic,
+    ConversationRecord.unclear,
+    ConversationRecord.closed,
+    ConversationRecord.switch_to,
+    ConversationRecord.switch_votes,
+)
+
+
+def _state(record: Any) -> ConversationState:
     try:
         unclear = tuple(str(text) for text in json.loads(record.unclear or "[]"))
     except (ValueError, TypeError):

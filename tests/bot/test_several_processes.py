@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -110,3 +111,62 @@ async def test_a_handover_started_on_one_is_answered_from_the_other_live(pair: l
                 assert closed.status == 200
                 handback = await said(chat, timeout=10)
                 assert handback["from"] == "assistant" and handback["buttons"]
+
+
+async def _exit_code(process: ServeProcess, timeout: float = 120.0) -> int:
+    assert process.process is not None
+    return await asyncio.to_thread(process.process.wait, timeout)
+
+
+async def test_without_redis_a_second_instance_is_refused_and_a_killed_one_restarts_at_once(
+    postgres_url: str, nlu_url: tuple[str, str], tmp_path: Path
+) -> None:
+    environ = {"ASSISTANT_DATABASE_URL": plain_url(postgres_url), "NLU_URL": nlu_url[0], "NLU_TOKEN": nlu_url[1]}
+    first, second = (
+        ServeProcess(name, {**environ, "ASSISTANT_VAR_DIR": str(tmp_path / name)}, tmp_path / f"{name}.log")
+        for name in ("first", "second")
+    )
+    try:
+        first.start()
+        await first.ready()
+        second.start()
+        assert await _exit_code(second) != 0, "a second instance without Redis must not run"
+        said = [line for line in second.log.read_text().splitlines() if line.strip()]
+        assert "Traceback" not in "\n".join(said)
+        assert len(said) == 1, said
+        assert said[0].startswith("assistant: another live instance") and "ASSISTANT_REDIS_URL" in said[0]
+        assert f":{first.port})" in said[0], "the refusal names the instance that holds the database"
+        # The same address (an instance is named after it) cannot be started twice either.
+        twin = ServeProcess("twin", {**environ, "ASSISTANT_VAR_DIR": str(tmp_path / "twin")}, tmp_path / "twin.log", port=first.port)
+        twin.start()
+        assert await _exit_code(twin) != 0
+        said = [line for line in twin.log.read_text().splitlines() if line.strip()]
+        assert len(said) == 1 and said[0].startswith("assistant: ASSISTANT_HTTP_HOST/ASSISTANT_HTTP_PORT"), said
+
+        # Killed and restarted at the same address: it goes on at once, without waiting for its lease.
+        first.kill()
+        first.start()
+        restarted_in = await first.ready()
+        assert "another live instance" not in first.tail()
+
+        # Killed for good: another instance is refused while the lease (15 s) runs, then starts.
+        first.kill()
+        killed = time.monotonic()
+        refusals = 0
+        while True:
+            attempt = time.monotonic()
+            second.start()
+            try:
+                await second.ready()
+                break
+            except AssertionError:
+                assert "another live instance" in second.tail(1), second.tail()
+                refusals += 1
+                assert time.monotonic() - killed < 15 + 5, "the killed instance blocked the database past its lease"
+        print(f"restart at the same address ready in {restarted_in:.1f} s; another instance refused {refusals} time(s), "
+              f"then started by an attempt {attempt - killed:.1f} s after the kill")
+        assert refusals >= 1, "the killed instance's lease was not respected"
+        assert attempt - killed <= 15 + 3
+    finally:
+        first.stop()
+        second.stop()

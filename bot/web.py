@@ -30,7 +30,7 @@ from monitoring.dashboard import install_analytics
 from staff.availability import install_availability
 from staff.web import install_staff_inbox
 from storage.db import Database
-from storage.instances import running_instance
+from storage.instances import keep_forgetting_leases, running_instance
 from storage.migrate import open_database
 
 AssistantFactory = Callable[[Settings, Database, ConversationStore], AbstractAsyncContextManager[Assistant]]
@@ -69,7 +69,7 @@ def create_app(
     for channel in channels:
         channel.install(app)
     # After the channels: the desk resumes sending to people once every channel can reach them.
-    install_staff_inbox(app, ASSISTANT)
+    install_staff_inbox(app, ASSISTANT, INSTANCE)
     install_availability(app, ASSISTANT)
     return app
 
@@ -161,12 +161,22 @@ async def _assistant(app: web.Application) -> AsyncIterator[None]:
     async with app[_ASSISTANT_FACTORY](app[SETTINGS], app[DATABASE], conversations) as assistant:
         app[CONVERSATIONS] = conversations
         app[ASSISTANT] = assistant
-        forgetting = asyncio.create_task(keep_forgetting(conversations), name="conversation-retention")
+        # Retention runs in one instance at a time (storage.chores); the others take over when it stops.
+        chores = app[INSTANCE].chores
+        tasks = [
+            asyncio.create_task(
+                chores.run("conversation-retention", lambda: keep_forgetting(conversations)), name="conversation-retention"
+            ),
+            asyncio.create_task(
+                chores.run("lease-cleanup", lambda: keep_forgetting_leases(app[INSTANCE].leases)), name="lease-cleanup"
+            ),
+        ]
         try:
             yield
         finally:
-            forgetting.cancel()
-            await asyncio.gather(forgetting, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _bound_port(site: web.TCPSite, requested: int) -> int:

@@ -29,6 +29,7 @@ from sqlalchemy.sql import Select
 
 from core.clock import utc_now
 from core.errors import AssistantError
+from storage.chores import Chores
 from storage.db import Database
 from storage.leases import Leases, LeaseState, instance_lease
 
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 DATABASE_LEASE = "database"
 # The holder of the database lease while instances share Redis: each of them renews it.
 SHARED = "shared over ASSISTANT_REDIS_URL"
+# Expired leases are kept this long for people reading the table, then deleted.
+FORGET_AFTER = timedelta(days=1)
 # Long enough for a busy database to answer a heartbeat; a killed instance blocks a start at most this long.
 DEFAULT_LEASE = timedelta(seconds=15)
 
@@ -54,6 +57,11 @@ class Instance:
     database: Database
     leases: Leases
     ttl: timedelta
+
+    @property
+    def chores(self) -> Chores:
+        """Background work that runs in one instance at a time, this one taking its turn."""
+        return Chores(self.leases, self.owner, self.ttl)
 
     def live_instances(self) -> Select[tuple[str]]:
         """A query of the owners alive now (this one included), to use inside other statements."""
@@ -88,6 +96,18 @@ async def running_instance(
         with contextlib.suppress(asyncio.CancelledError):
             await keeping
         await _release(instance, claim)
+
+
+async def keep_forgetting_leases(leases: Leases, interval: float = 3600.0) -> None:
+    """Delete the leases of instances and chores gone for a day (a restart under a new name leaves one), hourly."""
+    while True:
+        try:
+            forgotten = await leases.forget_expired(FORGET_AFTER)
+            if forgotten:
+                log.info("deleted %d lease(s) expired for a day", forgotten)
+        except SQLAlchemyError as error:
+            log.warning("could not delete expired leases: %s", type(error).__name__)
+        await asyncio.sleep(interval)
 
 
 async def _claim(leases: Leases, claim: str, shared: bool, ttl: timedelta, clock: Callable[[], datetime]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,6 +16,12 @@ import aiohttp
 import pytest
 
 from accounts.service import AccountService
+from core.clock import utc_now
+from core.messages import ConversationKey
+from handover.models import Delivery
+from handover.store import HandoverStore
+from handover.views import StaffMember
+from storage.leases import Leases
 from storage.migrate import open_database
 from tests.conftest import FAKE_RULES
 from tests.fakes.nlu import FakeNlu, serve_fake_nlu
@@ -170,3 +177,50 @@ async def test_without_redis_a_second_instance_is_refused_and_a_killed_one_resta
     finally:
         first.stop()
         second.stop()
+
+
+async def test_background_work_runs_once_and_a_live_instances_sends_are_left_alone(
+    pair: list[ServeProcess], postgres_url: str
+) -> None:
+    a, b = pair
+    host = socket.gethostname()[:80]
+    chores = ("chore:conversation-retention", "chore:handover-retention", "chore:lease-cleanup", "chore:web-chat-retention")
+    async with open_database(postgres_url) as database:
+        leases, store = Leases(database), HandoverStore(database)
+
+        async def holders() -> dict[str, str | None]:
+            return {name: await leases.holder(name) for name in chores}
+
+        # Each chore is held by exactly one of the two.
+        held = await holders()
+        assert all(held.values()) and set(held.values()) <= {f"{host}:{a.port}", f"{host}:{b.port}"}, held
+
+        # A reply a is sending right now, and one of an instance that died long ago.
+        handover, _ = await store.open(ConversationKey("web", "staged"), "Olena", "uk", None, "requested", utc_now())
+        colleague = StaffMember("account:1", "Olga")
+        for text in ("in flight on a", "in flight on a dead one"):
+            await store.add_reply(handover.id, colleague, text, text, utc_now())
+        assert await store.take_next_outgoing(handover.id, f"{host}:{a.port}") is not None
+        assert await store.take_next_outgoing(handover.id, "gone:1") is not None
+
+        async def deliveries() -> dict[str, Delivery | None]:
+            return {m.text or "": m.delivery for m in await store.messages(handover.id) if m.delivery is not None}
+
+        # b restarts: it takes the dead one's send as interrupted, never a's.
+        b.stop()
+        b.start()
+        await b.ready()
+        assert (await deliveries()) == {"in flight on a": Delivery.SENDING, "in flight on a dead one": Delivery.UNKNOWN}
+
+        # a is killed: its send becomes "delivery unclear" on b, and its chores move to b.
+        a.kill()
+        killed = time.monotonic()
+        while (await deliveries())["in flight on a"] is not Delivery.UNKNOWN:
+            assert time.monotonic() - killed < 15 + 15 + 10, "b never took over the killed instance's send"
+            await asyncio.sleep(0.5)
+        marked_after = time.monotonic() - killed
+        while set((await holders()).values()) != {f"{host}:{b.port}"}:
+            assert time.monotonic() - killed < 15 + 5 + 10, await holders()
+            await asyncio.sleep(0.5)
+        print(f"the killed instance's send marked unclear after {marked_after:.1f} s, its chores moved after {time.monotonic() - killed:.1f} s")
+

@@ -10,7 +10,9 @@ import json
 import socket
 import time
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
@@ -224,3 +226,62 @@ async def test_background_work_runs_once_and_a_live_instances_sends_are_left_alo
             await asyncio.sleep(0.5)
         print(f"the killed instance's send marked unclear after {marked_after:.1f} s, its chores moved after {time.monotonic() - killed:.1f} s")
 
+
+async def _ask(a: ServeProcess, text: str) -> tuple[str, float]:
+    """Open a new chat on `a`, say `text`, and return the answer's text and how long it took."""
+    async with aiohttp.ClientSession() as person, person.ws_connect(f"{a.url}/chat/ws?lang=en") as chat:
+        await frame(chat)  # history
+        await frame(chat)  # welcome
+        started = time.monotonic()
+        await chat.send_str(json.dumps({"type": "message", "text": text}))
+        answer = await said(chat, timeout=10)
+        return str(answer["text"]), time.monotonic() - started
+
+
+async def test_presence_and_closures_set_on_one_process_are_used_by_the_other_at_once(pair: list[ServeProcess]) -> None:
+    a, b = pair
+    here_now = "A colleague is here now"
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as staff:
+        csrf = await log_in(staff, b.url, "olga")
+        headers = {"Accept": "application/json", "X-CSRF-Token": csrf}
+
+        async def choose(state: str) -> None:
+            async with staff.post(f"{b.url}/staff/presence", json={"state": state}, headers=headers) as chosen:
+                assert chosen.status == 200, await chosen.text()
+
+        await choose("away")
+        async with staff.ws_connect(f"{b.url}/staff/ws", origin=b.url) as inbox:
+            assert (await frame(inbox))["type"] == "hello"
+            # Olga's inbox is open on b, but she set herself away: a person on a is not promised her.
+            text, _ = await _ask(a, "I want to talk to a person")
+            assert here_now not in text, text
+            # She switches to available on b; the very next person on a hears that someone is here.
+            await choose("available")
+            text, took = await _ask(a, "I want to talk to a person")
+            assert here_now in text, text
+            print(f"presence: switched on b, answered on a {took * 1000:.0f} ms later with a colleague present")
+            await choose("away")
+            text, _ = await _ask(a, "I want to talk to a person")
+            assert here_now not in text, text
+            await choose("available")
+        # Her last inbox page closed on b: nobody is promised on a either.
+        for _ in range(20):
+            text, _ = await _ask(a, "I want to talk to a person")
+            if here_now not in text:
+                break
+            await asyncio.sleep(0.1)
+        assert here_now not in text, "a still counts a page closed on b"
+
+        # A closure for today, entered on b, is what a's very next answer about the hours says.
+        today = datetime.now(ZoneInfo("Europe/Berlin")).date().isoformat()
+        text, _ = await _ask(a, "opening hours?")
+        assert "closed today" not in text, text
+        async with staff.post(
+            f"{b.url}/staff/availability/closures", json={"day": today, "reason": "team_training"}, headers=headers
+        ) as closed:
+            assert closed.status == 200, await closed.text()
+        entered = time.monotonic()
+        text, took = await _ask(a, "opening hours?")
+        assert "The office is closed today: staff training." in text, text
+        print(f"closure: entered on b, answered on a {(time.monotonic() - entered) * 1000:.0f} ms later (the answer took {took * 1000:.0f} ms)")
+        assert time.monotonic() - entered < 1.0 + took

@@ -510,13 +510,15 @@ class HandoverStore:
 
         Without `live` (one process alone), everything being sent is from before this start. With it
         (a query of the live instances), only the sends of instances not among them, and with
-        `restarted` also `sender`'s own from before a crash. Return the handovers concerned.
+        `restarted` (at a start) also `sender`'s own from before a crash and those that name no sender
+        (from before senders were named, or a process without an instance such as the terminal chat).
+        Return the handovers concerned.
         """
         interrupted = HandoverMessage.delivery == Delivery.SENDING
         if live is not None:
-            dead = or_(HandoverMessage.sender.is_(None), HandoverMessage.sender.not_in(live))
-            if restarted and sender is not None:
-                dead = or_(dead, HandoverMessage.sender == sender)
+            dead = HandoverMessage.sender.not_in(live)
+            if restarted:
+                dead = or_(dead, HandoverMessage.sender.is_(None), HandoverMessage.sender == sender)
             interrupted = and_(interrupted, dead)
         async with self._session() as session, session.begin():
             rows = await session.execute(

@@ -126,8 +126,8 @@ def refusal(state: LeaseState, shared: bool, ttl: timedelta) -> str:
     seconds = int(ttl.total_seconds())
     if state.holder == SHARED:
         return (
-            "instances sharing ASSISTANT_REDIS_URL are running on this database; "
-            "set ASSISTANT_REDIS_URL here too to run alongside them"
+            "instances sharing ASSISTANT_REDIS_URL are running on this database; set ASSISTANT_REDIS_URL here too "
+            f"to run alongside them (if they were all stopped or killed, it is free within {seconds} s)"
         )
     if shared:
         return (
@@ -157,7 +157,7 @@ async def _keep(instance: Instance, claim: str | None) -> None:
                         "the database was taken by another instance while this one could not renew its claim (%s)",
                         state.holder if state is not None else "nobody",
                     )
-            except SQLAlchemyError as error:
+            except Exception as error:  # the database is away: the next round tries again, the lease may still hold
                 log.warning("renewing the lease %s failed (%s); trying again", name, type(error).__name__)
 
 
@@ -168,7 +168,7 @@ async def _release(instance: Instance, claim: str | None) -> None:
         await leases.release(instance_lease(instance.owner), instance.owner)
         if claim is not None and (not instance.shared or not await _others_alive(instance)):
             await leases.release(DATABASE_LEASE, claim)
-    except SQLAlchemyError as error:
+    except Exception as error:
         log.warning("releasing this instance's leases failed (%s); they expire by themselves", type(error).__name__)
 
 

@@ -23,7 +23,9 @@ from handover.outbox import Outbox
 from handover.retention import DEFAULT_RETENTION, keep_forgetting
 from handover.store import HandoverStore
 from handover.views import HandoverView, Incoming, MessageView, Outgoing, StaffMember
+from storage.chores import Chores
 from storage.db import Database
+from storage.instances import Instance
 
 log = logging.getLogger(__name__)
 
@@ -317,14 +319,24 @@ class HandoverDesk:
     # --- running -----------------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Resume interrupted deliveries and delete expired handovers while the block runs."""
-        await self._outbox.recover()
+    async def running(self, instance: Instance | None = None) -> AsyncIterator[None]:
+        """Resume interrupted deliveries and delete expired handovers while the block runs.
+
+        As one `instance` of several (storage.instances), sends carry its name, only what stopped
+        instances were sending is marked interrupted, and retention runs in one process at a time.
+        """
+        chores = Chores(None, "")
+        if instance is not None:
+            self._outbox.send_as(instance.owner, instance.live_instances)
+            chores = instance.chores
+        await self._outbox.recover(restarted=True)
+
+        async def forget() -> None:
+            await keep_forgetting(self._store, self.events, self.retention, self._clock)
+
         tasks = [
             asyncio.create_task(self._keep_sending(), name="handover-resend"),
-            asyncio.create_task(
-                keep_forgetting(self._store, self.events, self.retention, self._clock), name="handover-retention"
-            ),
+            asyncio.create_task(chores.run("handover-retention", forget), name="handover-retention"),
         ]
         try:
             yield
@@ -345,6 +357,8 @@ class HandoverDesk:
     async def _keep_sending(self) -> None:
         while True:
             try:
+                # A sender that died since (another instance) leaves its sends to staff's decision.
+                await self._outbox.recover(restarted=False)
                 await self._outbox.resume()
             except asyncio.CancelledError:
                 raise

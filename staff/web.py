@@ -23,12 +23,18 @@ from staff.pages import html_response
 from staff.static import static_file
 from staff import templates
 from staff.templates import install_templates
+from storage.instances import Instance
 
 log = logging.getLogger(__name__)
 
 
-def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) -> None:
-    """Add the inbox's routes and run the handover desk (sending to people, retention) while the app runs."""
+def install_staff_inbox(
+    app: web.Application, assistant_key: web.AppKey[Any], instance_key: web.AppKey[Instance] | None = None
+) -> None:
+    """Add the inbox's routes and run the handover desk (sending to people, retention) while the app runs.
+
+    The desk runs as the app's instance (`instance_key`) among several, when the app has one.
+    """
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         assistant = app[assistant_key]
@@ -39,7 +45,7 @@ def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) ->
         if added:
             log.info("added %d reply template(s) from data/templates.yml", added)
         app[STAFF_INBOX] = inbox
-        async with desk.running():
+        async with desk.running(app.get(instance_key) if instance_key is not None else None):
             yield
 
     app.cleanup_ctx.append(lifecycle)

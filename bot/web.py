@@ -177,6 +177,7 @@ async def _assistant(app: web.Application) -> AsyncIterator[None]:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            await conversations.close()
 
 
 def _bound_port(site: web.TCPSite, requested: int) -> int:

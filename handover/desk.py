@@ -74,7 +74,7 @@ class HandoverDesk:
     async def forward(self, message: Message, data: bytes | None = None) -> str | None:
         """Pass a message (and the file it carries, where the channel keeps none) to staff if its
         conversation is handed over; return the handover's language."""
-        if await self._store.active_for(message.conversation) is None:
+        if not await self._store.has_active(message.conversation):
             return None
         forwarded = await self._store.append_incoming(message.conversation, incoming(message), self._clock(), data)
         if forwarded is None:
@@ -113,7 +113,7 @@ class HandoverDesk:
 
     async def handed_over(self, conversation: ConversationKey) -> bool:
         """Tell whether staff look after the conversation now (a handover waits or is open)."""
-        return await self._store.active_for(conversation) is not None
+        return await self._store.has_active(conversation)
 
     async def seen(self, conversation: ConversationKey) -> None:
         """The person opened their chat: what was kept for them is in front of them now ("zugestellt")."""

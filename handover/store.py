@@ -154,6 +154,11 @@ class HandoverStore:
             row = await session.scalar(select(Handover).where(*_active_for(key)))
             return HandoverView.of(row) if row else None
 
+    async def has_active(self, key: ConversationKey) -> bool:
+        """Tell whether a handover waits or is open for the conversation (asked for every message, so kept cheap)."""
+        async with self._session() as session:
+            return await session.scalar(select(Handover.id).where(*_active_for(key)).limit(1)) is not None
+
     # --- staff's side ------------------------------------------------------------------------------
 
     async def get(self, handover_id: int) -> HandoverView | None:

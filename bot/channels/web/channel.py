@@ -79,6 +79,7 @@ class WebChatChannel:
             channels=assistant.channels,
             handovers=assistant.handovers,
             held_cookie_seconds=int(self._retention.total_seconds() + self._settings.handover_retention_days * 86400),
+            handover_retention_days=self._settings.handover_retention_days,
         )
         self._outbound = WebChatOutbound(transcripts, assistant.bus, keeper, chats)
         self._transcripts = transcripts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from storage.chores import Chores
+from storage.chores import Chore, Chores
 from storage.db import Database
 from storage.leases import Leases
 
@@ -15,7 +15,7 @@ TTL = timedelta(seconds=0.6)
 async def test_a_chore_runs_in_one_process_and_moves_when_it_stops(database: Database) -> None:
     running: list[str] = []
 
-    def chore(holder: str) -> object:
+    def chore(holder: str) -> Chore:
         async def loop() -> None:
             running.append(holder)
             try:
@@ -25,7 +25,7 @@ async def test_a_chore_runs_in_one_process_and_moves_when_it_stops(database: Dat
         return loop
 
     processes = {holder: Chores(Leases(database), holder, TTL) for holder in ("a", "b", "c")}
-    tasks = {h: asyncio.create_task(chores.run("retention", chore(h))) for h, chores in processes.items()}  # type: ignore[arg-type]
+    tasks = {h: asyncio.create_task(chores.run("retention", chore(h))) for h, chores in processes.items()}
     try:
         await asyncio.sleep(1.5)
         assert len(running) == 1, running

@@ -45,9 +45,18 @@ class Limits(Protocol):
     pace: KeyedPace | None
 
     def flood_guard(
-        self, scope: str, max_messages: int, window: float, hang_up_after: int | None = None
+        self,
+        scope: str,
+        max_messages: int,
+        window: float,
+        hang_up_after: int | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> FloodCheck:
-        """Return the flood guard of `scope` (e.g. "telegram"), counted where these limits count."""
+        """Return the flood guard of `scope` (e.g. "telegram"), counted where these limits count.
+
+        `clock` is the clock a `sent_at` is read on, for a guard counted in this process (Telegram's
+        `date` needs wall-clock time); a shared guard counts on Redis's clock, which is Unix time.
+        """
         ...
 
 
@@ -57,9 +66,14 @@ class LocalLimits:
     pace: KeyedPace | None = None
 
     def flood_guard(
-        self, scope: str, max_messages: int, window: float, hang_up_after: int | None = None
+        self,
+        scope: str,
+        max_messages: int,
+        window: float,
+        hang_up_after: int | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> FloodCheck:
-        return FloodGuard(max_messages, window, hang_up_after)
+        return FloodGuard(max_messages, window, hang_up_after, clock=clock or time.monotonic)
 
 
 class FloodGuard:

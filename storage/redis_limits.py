@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import secrets
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 
 from redis.asyncio import Redis
 
@@ -142,6 +142,12 @@ class SharedLimits:
         self.pace = SharedPace(client, namespace)
 
     def flood_guard(
-        self, scope: str, max_messages: int, window: float, hang_up_after: int | None = None
+        self,
+        scope: str,
+        max_messages: int,
+        window: float,
+        hang_up_after: int | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> SharedFloodGuard:
+        # Counted on Redis's clock (Unix time), which a `sent_at` must be on: `clock` is not needed.
         return SharedFloodGuard(self._client, f"{self._namespace}:{scope}", max_messages, window, hang_up_after)

@@ -15,7 +15,9 @@ from core.flood import FloodGuard
 from storage.db import Database
 from storage.leases import Leases
 from storage.migrate import open_database
+from storage.redis_limits import SharedLimits
 from storage.telegram_updates import UpdateInbox, UpdateStatus
+from tests.storage.redis_server import fresh_namespace, redis_client
 
 
 class RecordingHandlers:
@@ -93,3 +95,40 @@ async def _until(condition: object) -> None:
     assert callable(condition)
     while not condition():
         await asyncio.sleep(0.005)
+
+
+async def test_a_shared_flood_guard_counts_one_persons_messages_in_both_processes(database: Database) -> None:
+    """Two processes' dispatchers, one Redis: a person's 14 quick messages, split between them, are one flood."""
+    seen: list[str] = []
+
+    async def handle(update: object) -> None:
+        seen.append("slow down" if isinstance(update, FloodWarning) else "answer")
+
+    namespace = fresh_namespace()
+    async with redis_client() as one, redis_client() as two:
+        processes = []
+        for owner, client in (("a", one), ("b", two)):
+            inbox = UpdateInbox(database, owner=owner)
+            guard = SharedLimits(client, namespace).flood_guard("telegram", max_messages=10, window=10.0)
+            processes.append((inbox, UpdateDispatcher(inbox, handle, Bot("1:x"), guard)))
+        for update_id in range(1, 15):
+            inbox, dispatcher = processes[update_id % 2]
+            await submit(inbox, dispatcher, update_id, chat_id=5, text=f"message {update_id}")
+        for _, dispatcher in processes:
+            await dispatcher.idle()
+        # Each process alone saw 7 messages: within its own limit, had it counted alone.
+        assert seen.count("answer") == 10 and seen.count("slow down") == 1, seen
+        assert [await processes[0][0].status(n) for n in range(1, 15)] == [(UpdateStatus.HANDLED, None)] * 14
+
+
+async def test_an_update_taken_over_goes_before_newer_ones_of_its_chat_still_waiting(database: Database) -> None:
+    inbox, handlers = UpdateInbox(database), RecordingHandlers()
+    dispatcher = UpdateDispatcher(inbox, handlers, Bot("1:x"), FloodGuard())
+    await submit(inbox, dispatcher, 10, chat_id=1, text="slow")
+    await submit(inbox, dispatcher, 12, chat_id=1, text="newer")
+    # A dead instance's older update of the same chat, taken over while the newer one waits.
+    await inbox.receive(11, message(11, 1, "older"))
+    dispatcher.submit(11, message(11, 1, "older"))
+    handlers.release.set()
+    await dispatcher.idle()
+    assert handlers.handled == [(1, "slow"), (1, "older"), (1, "newer")]

@@ -29,22 +29,25 @@ from bot.channels.telegram.outbound import send_later
 from bot.channels.telegram.pace import LocalSendPace, SendPace
 from bot.channels.telegram.profile import publish_profile
 from bot.channels.telegram.receive import WebhookReceiver, checked_secret, register_webhook, stop_webhook_then_poll
+from bot.channels.telegram.shared_pace import SharedSendPace
 from bot.channels.telegram.staff_group import StaffGroup
 from bot.keys import AFTER_LISTENING, ASSISTANT, DATABASE
 from core.channels import TELEGRAM, Arrival, Media, UnknownChannel
 from core.content import Content
 from core.errors import AssistantError
-from core.flood import FloodGuard
+from core.flood import KeyedPace
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.desk import HandoverDesk
-from storage.leases import Leases
+from storage.leases import Leases, run_once_across_processes
 from storage.telegram_groups import GroupNotices
 from storage.telegram_outbox import TelegramOutbox
 from storage.telegram_updates import UpdateInbox
 
 log = logging.getLogger(__name__)
 
+# Among the processes sharing a database, the holder of this lease mirrors handovers into the staff group.
+STAFF_GROUP_LEASE = "telegram:staff-group"
 # Handled updates are kept (id and status only) this long, to recognise late duplicate deliveries.
 KEEP_HANDLED = timedelta(days=30)
 
@@ -99,7 +102,7 @@ class TelegramChannel:
         self._grace = shutdown_grace
         self._poll_timeout = poll_timeout
         self._lease = lease
-        # Several processes sending for one bot would share a pace kept in Redis (issue 14).
+        # Given (tests), or built at start: shared through Redis when configured, else in this process.
         self._pace = pace
         self._owner = instance_owner(settings.http_port)
         self._webhook_url = settings.telegram_webhook_url
@@ -123,7 +126,7 @@ class TelegramChannel:
         # httpx logs every request's URL at INFO, and Bot API URLs contain the bot token.
         logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLogger("httpx").level))
         assistant, database, clock = app[ASSISTANT], app[DATABASE], app[ASSISTANT].clock
-        application = self._build_application()
+        application = self._build_application(self._send_pace(assistant.limits.pace))
         staff_group = self._staff_group(application.bot, assistant.handovers, assistant.content)
         if staff_group is not None:
             # Before the people's handlers: the staff chat's messages and buttons are staff's.
@@ -135,8 +138,11 @@ class TelegramChannel:
         conversations.install(application)
         await _initialize(application, self._settings.telegram_api_url)
         inbox = UpdateInbox(database, clock, owner=self._owner)
-        # Wall-clock time: messages are counted by when they were sent (Telegram's `date`).
-        guard = FloodGuard(self._limits.flood_messages, self._limits.flood_window, clock=time.time)
+        # Wall-clock time: messages are counted by when they were sent (Telegram's `date`); with
+        # Redis, every process counts a person's messages together.
+        guard = assistant.limits.flood_guard(
+            "telegram", self._limits.flood_messages, self._limits.flood_window, clock=time.time
+        )
         delivery = ReplyDelivery(
             TelegramOutbox(database, clock),
             application.bot,
@@ -205,12 +211,24 @@ class TelegramChannel:
         else:
             self._spawn(
                 stop_webhook_then_poll(
-                    bot, running.inbox, running.dispatcher, self._poll_timeout, running.leases, self._owner, self._lease
+                    bot,
+                    running.inbox,
+                    running.dispatcher,
+                    self._poll_timeout,
+                    running.leases,
+                    self._owner,
+                    self._lease,
+                    running.custody.take_over_from,
                 )
             )
         self._spawn(publish_profile(bot, running.content, running.dialogue))
         if running.staff_group is not None:
-            self._spawn(running.staff_group.run())
+            # Every process hears every handover change (over Redis): one of them mirrors them.
+            self._spawn(
+                run_once_across_processes(
+                    running.leases, STAFF_GROUP_LEASE, self._owner, self._lease, running.staff_group.run
+                )
+            )
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         """Reach a person outside an update they sent (a staff reply, a handback): Telegram took it for their phone."""
@@ -253,15 +271,28 @@ class TelegramChannel:
         except ValueError as error:
             raise AssistantError("TELEGRAM_STAFF_CHAT_ID must be a chat id such as -1001234567890") from error
 
-    def _build_application(self) -> Application[Any, Any, Any, Any, Any, Any]:
-        api = self._settings.telegram_api_url
+    def _send_pace(self, shared: KeyedPace | None) -> SendPace:
+        """Keep to Telegram's limits for every process of the bot when they share a pace (Redis), else in this one."""
+        if self._pace is not None:
+            return self._pace
         limits = self._limits
-        pace = self._pace or LocalSendPace(
+        if shared is not None:
+            return SharedSendPace(
+                shared,
+                chat_burst=limits.chat_burst,
+                chat_seconds_per_message=limits.chat_seconds_per_message,
+                overall_per_second=limits.overall_per_second,
+                group_per_minute=limits.group_per_minute,
+            )
+        return LocalSendPace(
             chat_burst=limits.chat_burst,
             chat_seconds_per_message=limits.chat_seconds_per_message,
             overall_per_second=limits.overall_per_second,
             group_per_minute=limits.group_per_minute,
         )
+
+    def _build_application(self, pace: SendPace) -> Application[Any, Any, Any, Any, Any, Any]:
+        api = self._settings.telegram_api_url
         rate_limiter = TelegramRateLimiter(pace)
         return (
             ApplicationBuilder()

@@ -81,6 +81,23 @@ class Custody:
         replies = await self._take_over_replies(restarted) if self._take_over_replies is not None else 0
         return len(updates) + replies
 
+    async def take_over_from(self, previous: str | None) -> int:
+        """Take over the work of `previous` (and of any dead instance) before receiving anything in its place.
+
+        Called by a process that took over polling from `previous`: the updates `previous` stored
+        and did not handle must be queued before the newer ones of the same chats that polling
+        brings now, or one person's messages would be answered out of order. Waits at most one
+        lease time for `previous`'s own lease to lapse (it died, or is finishing a clean stop); a
+        live one that merely lost the poller lease keeps its work.
+        """
+        if previous is None or previous == self._owner:
+            return await self.take_over()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self._ttl.total_seconds()
+        while await self._leases.holder(instance_lease(previous)) is not None and loop.time() < deadline:
+            await asyncio.sleep(min(0.5, self._ttl.total_seconds() / 10))
+        return await self.take_over()
+
     async def keep(self) -> None:
         """Renew the lease and look for dead instances' work, every third of the lease, until cancelled."""
         interval = self._ttl.total_seconds() / 3

@@ -15,7 +15,7 @@ from telegram.constants import ChatType
 
 from bot.channels.telegram.delivery import PendingReplies
 from bot.channels.telegram.parse import parse_update
-from core.flood import Admission, FloodGuard
+from core.flood import Admission, FloodCheck
 from storage.telegram_updates import UpdateInbox
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,6 @@ COMPLETE_ATTEMPTS = 6
 class _Work:
     update_id: int
     update: Update | None
-    admission: Admission
 
 
 class UpdateDispatcher:
@@ -50,7 +49,7 @@ class UpdateDispatcher:
         inbox: UpdateInbox,
         process: ProcessUpdate,
         bot: Bot,
-        flood_guard: FloodGuard,
+        flood_guard: FloodCheck,
         max_concurrent: int = 64,
         replies: PendingReplies | None = None,
         replies_stored: RepliesStored | None = None,
@@ -77,16 +76,19 @@ class UpdateDispatcher:
         self._queued.add(update_id)
         update = self._parse(update_id, payload)
         sender = _sender(update, update_id)
-        admission = (
-            self._flood_guard.admit(sender, _sent_at(update)) if _is_from_a_person(update) else Admission.ANSWER
-        )
         queue = self._queues.get(sender)
         if queue is None:
             queue = self._queues[sender] = deque()
             worker = asyncio.create_task(self._work_through(sender, queue), name="telegram-chat-worker")
             self._workers.add(worker)
             worker.add_done_callback(self._workers.discard)
-        queue.append(_Work(update_id, update, admission))
+        work = _Work(update_id, update)
+        # Update ids grow with each update of a bot: an older one taken over from a dead instance
+        # goes before newer ones of the same chat still waiting here.
+        place = len(queue)
+        while place > 0 and queue[place - 1].update_id > update_id:
+            place -= 1
+        queue.insert(place, work)
 
     async def idle(self) -> None:
         """Wait until every submitted update has been handled."""
@@ -125,14 +127,25 @@ class UpdateDispatcher:
             log.error("update %s stays pending: the database failed (%s)", work.update_id, type(error).__name__)
             return
         if work.update is not None:
+            admission = await self._admission(work)
             try:
-                if work.admission is Admission.ANSWER:
+                if admission is Admission.ANSWER:
                     await self._process(work.update)
-                elif work.admission is Admission.SLOW_DOWN:
+                elif admission is Admission.SLOW_DOWN:
                     await self._process(FloodWarning(work.update))
             except Exception as error:  # the handlers' own errors go to PTB's error handler; this is a bug
                 log.error("update %s could not be processed (%s)", work.update_id, type(error).__name__)
         await self._complete(work.update_id)
+
+    async def _admission(self, work: _Work) -> Admission:
+        """Count a person's message against the flood guard, here in the chat's order (the guard may be shared)."""
+        if not _is_from_a_person(work.update):
+            return Admission.ANSWER
+        try:
+            return await self._flood_guard.check(_sender(work.update, work.update_id), _sent_at(work.update))
+        except Exception as error:  # a shared guard's Redis is away: answer rather than drop the message
+            log.warning("the flood guard could not count update %s (%s); answering it", work.update_id, type(error).__name__)
+            return Admission.ANSWER
 
     async def _complete(self, update_id: int) -> None:
         """Mark the update handled and store its replies in one transaction, then have them sent."""

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import warnings
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -35,6 +36,8 @@ POLL_READ_MARGIN = 10
 MIN_EMPTY_POLL = 0.2
 # Among the processes sharing a database, the holder of this lease is the one that polls.
 POLLER_LEASE = "telegram:poller"
+# Told who polled before this instance took polling over: their unhandled updates go first.
+TakeOverFrom = Callable[[str | None], Awaitable[int]]
 # What Telegram says when a second getUpdates ends a running one (two processes poll one bot).
 OTHER_POLLER = "terminated by other getUpdates request"
 
@@ -128,14 +131,23 @@ async def poll_as_the_one_poller(
     leases: Leases,
     owner: str,
     ttl: timedelta,
+    take_over_from: TakeOverFrom | None = None,
 ) -> None:
-    """Poll only while holding the poller lease, so processes sharing a database never poll at once."""
+    """Poll only while holding the poller lease, so processes sharing a database never poll at once.
+
+    On taking polling over from another instance, its unhandled updates are taken over first.
+    """
     waiting_told = False
     while True:
         try:
+            before = await leases.state(POLLER_LEASE)
             async with leases.hold(POLLER_LEASE, owner, ttl, wait=False) as held:
                 log.info("this instance polls Telegram for updates")
                 waiting_told = False
+                if take_over_from is not None:
+                    taken = await take_over_from(before.holder if before is not None else None)
+                    if taken:
+                        log.warning("took over %d update(s) and reply(ies) of the instance that polled before", taken)
                 polling = asyncio.create_task(poll_updates(bot, inbox, dispatcher, timeout))
                 lost = asyncio.create_task(held.lost.wait())
                 try:
@@ -197,13 +209,14 @@ async def stop_webhook_then_poll(
     leases: Leases,
     owner: str,
     ttl: timedelta,
+    take_over_from: TakeOverFrom | None = None,
 ) -> None:
     """Remove a webhook left from webhook mode (getUpdates is refused while one is set), then poll."""
     try:
         await bot.delete_webhook(drop_pending_updates=False)
     except TelegramError as error:
         log.warning("removing the webhook failed (%s); polling anyway", type(error).__name__)
-    await poll_as_the_one_poller(bot, inbox, dispatcher, timeout, leases, owner, ttl)
+    await poll_as_the_one_poller(bot, inbox, dispatcher, timeout, leases, owner, ttl, take_over_from)
 
 
 def _seconds(error: RetryAfter) -> float:

@@ -1,8 +1,13 @@
 """Conversation state in the database: shared by every process, kept across restarts, deleted under retention.
 
-Each conversation is one row, read at the start of a message and written at its end; nothing is held
-in the process between messages, so memory does not grow with the people ever seen and a second
+Each conversation is one row, read at the start of a message and written at its end, so a second
 process (or a restarted one) carries on where the last message left off.
+
+Slow or locked storage never holds up an answer. A state that cannot be written within a moment
+waits in memory and is written, retried with growing pauses, as soon as the database takes it; the
+conversation's next message reads it from there. A read that fails or takes too long goes on with the
+last state this process knew of the conversation (a bounded recollection, so memory does not grow
+with the people ever seen), or a fresh one.
 """
 
 from __future__ import annotations
@@ -11,8 +16,11 @@ import asyncio
 import hashlib
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Boolean, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,6 +36,10 @@ log = logging.getLogger(__name__)
 DEFAULT_RETENTION = timedelta(days=30)
 # Deleting keys in batches keeps each statement within the databases' parameter limits.
 _BATCH = 400
+# How long an answer waits for its state to be read or written before going on without the database.
+DEFAULT_WAIT = 0.25
+# How many conversations' last known states are kept as the fallback for an unreadable database.
+DEFAULT_RECOLLECTION = 4096
 
 
 class ConversationRecord(Base):
@@ -49,6 +61,15 @@ class ConversationRecord(Base):
     updated_at: Mapped[datetime] = mapped_column(index=True)
 
 
+@dataclass
+class _Unsaved:
+    """The newest state of a conversation that the database has not taken yet."""
+
+    key: ConversationKey
+    state: ConversationState
+    stored: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
 class DatabaseConversationStore:
     """Keep ConversationState per conversation in the database (actions.conversations.ConversationStore)."""
 
@@ -57,28 +78,68 @@ class DatabaseConversationStore:
         database: Database,
         clock: Callable[[], datetime] = utc_now,
         retention: timedelta = DEFAULT_RETENTION,
+        wait: float = DEFAULT_WAIT,
+        recollection: int = DEFAULT_RECOLLECTION,
+        first_pause: float = 0.2,
+        longest_pause: float = 5.0,
     ) -> None:
         self._database = database
         self._clock = clock
         self.retention = retention
+        self._wait = wait
+        self._recollection = recollection
+        self._first_pause = first_pause
+        self._longest_pause = longest_pause
+        self._unsaved: dict[str, _Unsaved] = {}
+        self._writers: dict[str, asyncio.Task[None]] = {}
+        self._known: OrderedDict[str, ConversationState] = OrderedDict()
+        self.retries = 0
 
     async def load(self, key: ConversationKey) -> ConversationState:
         """Return the conversation's state; a fresh one for a conversation never seen (or forgotten)."""
-        async with self._database.sessions() as session:
-            record = await session.get(ConversationRecord, record_id(key))
-            return ConversationState() if record is None else _state(record)
+        row = record_id(key)
+        if (unsaved := self._unsaved.get(row)) is not None:
+            return unsaved.state  # newer than what the database holds
+        reading = asyncio.ensure_future(self._read(row))
+        done, _ = await asyncio.wait({reading}, timeout=self._wait)
+        if not done:
+            reading.add_done_callback(_ignore_outcome)
+            log.warning("conversation state not read within %.2f s; going on with the last known one", self._wait)
+        elif (error := reading.exception()) is not None:
+            log.warning("conversation state not read (%s); going on with the last known one", type(error).__name__)
+        else:
+            state = reading.result()
+            self._remember(row, state)
+            return state
+        return self._known.get(row, ConversationState())
 
     async def save(self, key: ConversationKey, state: ConversationState) -> None:
-        """Store the state, replacing the last one; counts as the conversation's latest activity."""
-        values = _values(state) | {"updated_at": self._clock()}
-        insert = dialect_insert(ConversationRecord, self._database.engine.dialect).values(id=record_id(key), **values)
-        upsert = insert.on_conflict_do_update(index_elements=["id"], set_=values)
-        async with self._database.sessions() as session, session.begin():
-            await session.execute(upsert)
+        """Store the state, replacing the last one; counts as the conversation's latest activity.
+
+        Waits a moment for the database; if it is slower, the state is written as soon as it can be.
+        """
+        row = record_id(key)
+        self._remember(row, state)
+        unsaved = self._unsaved.get(row)
+        if unsaved is None:
+            unsaved = self._unsaved[row] = _Unsaved(key, state)
+            self._writers[row] = asyncio.create_task(self._write(row), name="conversation-state")
+        else:
+            unsaved.state = state  # the writer under way writes this one next
+        await asyncio.wait({unsaved.stored}, timeout=self._wait)
 
     async def forget(self, keys: Iterable[ConversationKey]) -> int:
         """Delete the state of these conversations (erasure, or their channel forgot them); return how many."""
         ids = [record_id(key) for key in keys]
+        # A state still waiting to be written must not come back after the deletion.
+        writers = []
+        for row in ids:
+            self._known.pop(row, None)
+            if (unsaved := self._unsaved.pop(row, None)) is not None:
+                unsaved.stored.cancel()
+            if (writer := self._writers.get(row)) is not None:
+                writers.append(writer)
+        await asyncio.gather(*writers, return_exceptions=True)
         forgotten = 0
         async with self._database.sessions() as session, session.begin():
             for start in range(0, len(ids), _BATCH):
@@ -98,12 +159,82 @@ class DatabaseConversationStore:
         cutoff = self._clock() - self.retention
         async with self._database.sessions() as session, session.begin():
             result = await session.execute(delete(ConversationRecord).where(ConversationRecord.updated_at < cutoff))
+        self._known.clear()  # what this process recalls of forgotten conversations goes too
         return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def count(self) -> int:
         """Return how many conversations are remembered (for tests and operators)."""
         async with self._database.sessions() as session:
             return int(await session.scalar(select(func.count()).select_from(ConversationRecord)) or 0)
+
+    def unsaved(self) -> int:
+        """Return how many conversations' states wait for the database."""
+        return len(self._unsaved)
+
+    async def settled(self) -> None:
+        """Wait until every waiting state is written."""
+        while self._writers:
+            await asyncio.gather(*list(self._writers.values()), return_exceptions=True)
+
+    async def close(self, timeout: float = 5.0) -> None:
+        """Give waiting states a last chance when the app stops; say how many could not be written (no content)."""
+        try:
+            await asyncio.wait_for(self.settled(), timeout)
+        except TimeoutError:
+            pass
+        left = self.unsaved()
+        for writer in list(self._writers.values()):
+            writer.cancel()
+        await asyncio.gather(*list(self._writers.values()), return_exceptions=True)
+        if left:
+            log.error("the state of %d conversation(s) could not be written before stopping: storage was unavailable", left)
+
+    async def _read(self, row: str) -> ConversationState:
+        async with self._database.sessions() as session:
+            # A plain row, not an ORM object: read on every message, so it is kept cheap.
+            record = (await session.execute(select(*_COLUMNS).where(ConversationRecord.id == row))).first()
+            return ConversationState() if record is None else _state(record)
+
+    async def _write(self, row: str) -> None:
+        pause = self._first_pause
+        try:
+            while (unsaved := self._unsaved.get(row)) is not None:
+                state = unsaved.state
+                try:
+                    await self._upsert(row, state)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # every failure is retried: a state is never dropped
+                    self.retries += 1
+                    log.warning("conversation state not written yet (%s); trying again in %.1f s", type(error).__name__, pause)
+                    await asyncio.sleep(pause)
+                    pause = min(self._longest_pause, pause * 2)
+                    continue
+                pause = self._first_pause
+                if unsaved.state is state and self._unsaved.get(row) is unsaved:
+                    del self._unsaved[row]
+                    if not unsaved.stored.done():
+                        unsaved.stored.set_result(None)
+        finally:
+            self._writers.pop(row, None)
+
+    async def _upsert(self, row: str, state: ConversationState) -> None:
+        values = _values(state) | {"updated_at": self._clock()}
+        insert = dialect_insert(ConversationRecord, self._database.engine.dialect).values(id=row, **values)
+        upsert = insert.on_conflict_do_update(index_elements=["id"], set_=values)
+        async with self._database.sessions() as session, session.begin():
+            await session.execute(upsert)
+
+    def _remember(self, row: str, state: ConversationState) -> None:
+        self._known[row] = state
+        self._known.move_to_end(row)
+        while len(self._known) > self._recollection:
+            self._known.popitem(last=False)
+
+
+def _ignore_outcome(task: asyncio.Future[ConversationState]) -> None:
+    if not task.cancelled():
+        task.exception()  # read, so a late failure is not reported as never retrieved
 
 
 def record_id(key: ConversationKey) -> str:
@@ -124,7 +255,19 @@ def _values(state: ConversationState) -> dict[str, object]:
     }
 
 
-def _state(record: ConversationRecord) -> ConversationState:
+_COLUMNS = (
+    ConversationRecord.language,
+    ConversationRecord.chosen_language,
+    ConversationRecord.misunderstood_in_a_row,
+    ConversationRecord.last_topic,
+    ConversationRecord.unclear,
+    ConversationRecord.closed,
+    ConversationRecord.switch_to,
+    ConversationRecord.switch_votes,
+)
+
+
+def _state(record: Any) -> ConversationState:
     try:
         unclear = tuple(str(text) for text in json.loads(record.unclear or "[]"))
     except (ValueError, TypeError):

@@ -11,7 +11,7 @@ with what was asked, in order (tests/bot/faults.py). Scenarios:
 - kills: kill -9 at random moments of a webhook burst and a poll loop, restarting in the other mode;
 - outage: the assistant stopped while people write every 10 s for 2 minutes (the messages carry
   Telegram's `date`), then everything arrives at once: answered in full, nobody asked to slow down;
-- second process: two instances poll one database; the poller is killed -9 mid-stream and the
+- second process: two instances poll one database (with Redis); the poller is killed -9 mid-stream and the
   other takes over when its lease expires, handling the dead one's unhandled updates before the
   newer ones polling brings (run a few times per database);
 - 429 storm: Telegram answers 429 (retry_after 1-3 s) to bursts of sends.
@@ -48,6 +48,8 @@ from tests.fakes.nlu import FakeNlu, serve_fake_nlu  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, serve_fake_telegram  # noqa: E402
 
 POSTGRES = "postgres@127.0.0.1:5432"
+# Two instances on one database need Redis; each run's database gives its own namespace there.
+REDIS = "redis://127.0.0.1:6379/0"
 
 
 def free_port() -> int:
@@ -129,6 +131,7 @@ async def second_process(kind: str, directory: Path, people: int, rng: random.Ra
     """Two instances poll one database; the poller is killed mid-stream; the other takes over."""
     started = time.monotonic()
     async with a_site(kind, directory) as site:
+        site.redis_url = REDIS
         group = People(site.api, site.content, first_id=50_000, count=people)
         first_port, second_port = free_port(), free_port()
         first = await site.start(first_port, webhook=False)

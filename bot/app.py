@@ -30,7 +30,7 @@ from storage.db import Database
 from storage.migrate import open_database
 from storage.redis_bus import RedisBus, namespace_of, redis_client
 from storage.redis_limits import SharedLimits
-from storage.office_calendar import OfficeCalendar, OfficeCalendarStore
+from storage.office_calendar import BusSignal, OfficeCalendar, OfficeCalendarStore
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,7 @@ def assemble(
     bus: EventBus | None = None,
     limits: Limits | None = None,
     calendar: OfficeCalendar | None = None,
+    presence: Presence | None = None,
 ) -> Assistant:
     """Wire the dialogue and everything it reports to around a running understanding and database.
 
@@ -86,8 +87,8 @@ def assemble(
     if conversations is None:
         conversations = conversation_store(settings, database, clock)
     bus = bus if bus is not None else LocalBus()
-    calendar = calendar or OfficeCalendar(OfficeCalendarStore(database))
-    presence = Presence(clock)
+    calendar = calendar or OfficeCalendar(OfficeCalendarStore(database), BusSignal(bus))
+    presence = presence or Presence(clock, bus=bus)
     office = office or OfficeNow(calendar, presence)
     if handover_statistics is None and isinstance(recorder, HandoverStatistics):
         # The statistics' recorder also takes the handovers' waiting times (monitoring.recorder).
@@ -143,15 +144,27 @@ async def running_assistant(
     async with running_nlu(settings) as nlu, AsyncExitStack() as stack:
         if database is None:
             database = await stack.enter_async_context(open_database(settings.database_url))
-        calendar = await stack.enter_async_context(OfficeCalendar(OfficeCalendarStore(database)).running())
+        bus, limits = await stack.enter_async_context(shared_state(settings))
+        # Closures and presence changed on any process reach this one over the bus (with Redis) at once.
+        calendar = await stack.enter_async_context(OfficeCalendar(OfficeCalendarStore(database), BusSignal(bus)).running())
+        presence = await stack.enter_async_context(Presence(clock, bus=bus).running())
         # The statistics' "office open" follows the closures the office set, as they stood when counted.
         hours = nlu.content.office.open_hours(office or calendar)
         recorder = await stack.enter_async_context(
             DatabaseInquiryRecorder(database, hours, retention=retention(settings), clock=clock)
         )
-        bus, limits = await stack.enter_async_context(shared_state(settings))
         yield assemble(
-            nlu, settings, database, conversations, clock=clock, recorder=recorder, office=office, calendar=calendar, bus=bus, limits=limits
+            nlu,
+            settings,
+            database,
+            conversations,
+            clock=clock,
+            recorder=recorder,
+            office=office,
+            calendar=calendar,
+            bus=bus,
+            limits=limits,
+            presence=presence,
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import timedelta
@@ -18,19 +19,23 @@ from bot.app import Assistant, conversation_store, running_assistant
 from bot.channels.telegram import TelegramChannel
 from bot.channels.web import WebChatChannel
 from bot.edge import install_edge
-from bot.keys import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE, SETTINGS
+from bot.channels.telegram.custody import instance_owner
+from bot.keys import AFTER_LISTENING, ASSISTANT, CONVERSATIONS, DATABASE, INSTANCE, SETTINGS
 from core.addresses import trusted_networks
 from core.channels import Channel
+from core.errors import SettingsError
 from core.settings import Settings
 from monitoring.config import analysis_config
 from monitoring.dashboard import install_analytics
 from staff.availability import install_availability
 from staff.web import install_staff_inbox
 from storage.db import Database
+from storage.instances import keep_forgetting_leases, running_instance
 from storage.migrate import open_database
 
 AssistantFactory = Callable[[Settings, Database, ConversationStore], AbstractAsyncContextManager[Assistant]]
 _ASSISTANT_FACTORY = web.AppKey[AssistantFactory]("assistant_factory")
+_CLAIM_DATABASE = web.AppKey("claim_database", bool)
 
 
 class WebChannel(Channel, Protocol):
@@ -43,11 +48,18 @@ def create_app(
     settings: Settings,
     channels: Sequence[WebChannel] = (),
     assistant_factory: AssistantFactory = running_assistant,
+    claim_database: bool = False,
 ) -> web.Application:
-    """Build the web application: database, assistant and conversations first, then the channels."""
+    """Build the web application: database, assistant and conversations first, then the channels.
+
+    With `claim_database` (`serve`), the app refuses to start where another instance holds the
+    database in a way it cannot share (storage.instances); tests that play several instances in one
+    process leave it off.
+    """
     app = web.Application()
     install_edge(app)
     app[SETTINGS] = settings
+    app[_CLAIM_DATABASE] = claim_database
     app[_ASSISTANT_FACTORY] = assistant_factory
     app[AFTER_LISTENING] = []
     app.cleanup_ctx.append(_database)
@@ -57,7 +69,7 @@ def create_app(
     for channel in channels:
         channel.install(app)
     # After the channels: the desk resumes sending to people once every channel can reach them.
-    install_staff_inbox(app, ASSISTANT)
+    install_staff_inbox(app, ASSISTANT, INSTANCE)
     install_availability(app, ASSISTANT)
     return app
 
@@ -106,7 +118,9 @@ async def serve(
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        app = create_app(settings, default_channels(settings) if channels is None else channels)
+        # Before the database is claimed: an instance is named after its address, which must be its own.
+        _check_port_free(settings.http_host, settings.http_port)
+        app = create_app(settings, default_channels(settings) if channels is None else channels, claim_database=True)
         async with listening(app, settings.http_host, settings.http_port) as port:
             if ready is not None:
                 ready(port)
@@ -117,10 +131,28 @@ async def serve(
                 loop.remove_signal_handler(signum)
 
 
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse to start, in one line, when another process listens on our address already."""
+    if not port:
+        return
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            raise SettingsError(f"ASSISTANT_HTTP_HOST/ASSISTANT_HTTP_PORT {host}:{port} cannot be used ({error.strerror})") from None
+
+
 async def _database(app: web.Application) -> AsyncIterator[None]:
-    async with open_database(app[SETTINGS].database_url) as database:
-        app[DATABASE] = database
-        yield
+    settings = app[SETTINGS]
+    async with open_database(settings.database_url) as database:
+        # Claimed before anything works on it: alone without Redis, else together with the others.
+        owner = instance_owner(settings.http_port)
+        shared = bool(settings.redis_url)
+        async with running_instance(database, owner, shared, claim_database=app[_CLAIM_DATABASE]) as instance:
+            app[DATABASE] = database
+            app[INSTANCE] = instance
+            yield
 
 
 async def _assistant(app: web.Application) -> AsyncIterator[None]:
@@ -129,12 +161,23 @@ async def _assistant(app: web.Application) -> AsyncIterator[None]:
     async with app[_ASSISTANT_FACTORY](app[SETTINGS], app[DATABASE], conversations) as assistant:
         app[CONVERSATIONS] = conversations
         app[ASSISTANT] = assistant
-        forgetting = asyncio.create_task(keep_forgetting(conversations), name="conversation-retention")
+        # Retention runs in one instance at a time (storage.chores); the others take over when it stops.
+        chores = app[INSTANCE].chores
+        tasks = [
+            asyncio.create_task(
+                chores.run("conversation-retention", lambda: keep_forgetting(conversations)), name="conversation-retention"
+            ),
+            asyncio.create_task(
+                chores.run("lease-cleanup", lambda: keep_forgetting_leases(app[INSTANCE].leases)), name="lease-cleanup"
+            ),
+        ]
         try:
             yield
         finally:
-            forgetting.cancel()
-            await asyncio.gather(forgetting, return_exceptions=True)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await conversations.close()
 
 
 def _bound_port(site: web.TCPSite, requested: int) -> int:

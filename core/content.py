@@ -86,6 +86,8 @@ UI_PLACEHOLDERS: Mapping[str, frozenset[str]] = {
     "web_offline": frozenset(),
     "web_too_long": frozenset(),
     "web_privacy": frozenset({"hours"}),
+    # The same while staff look after the chat: kept until the handover ends, then deleted.
+    "web_privacy_team": frozenset({"hours", "days"}),
     "web_bad_frame": frozenset(),
     "web_error": frozenset(),
     # Storage is slow: "one moment" after a few seconds, an apology after half a minute; one address floods.

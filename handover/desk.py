@@ -23,7 +23,9 @@ from handover.outbox import Outbox
 from handover.retention import DEFAULT_RETENTION, keep_forgetting
 from handover.store import HandoverStore
 from handover.views import HandoverView, Incoming, MessageView, Outgoing, StaffMember
+from storage.chores import Chores
 from storage.db import Database
+from storage.instances import Instance
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +74,7 @@ class HandoverDesk:
     async def forward(self, message: Message, data: bytes | None = None) -> str | None:
         """Pass a message (and the file it carries, where the channel keeps none) to staff if its
         conversation is handed over; return the handover's language."""
-        if await self._store.active_for(message.conversation) is None:
+        if not await self._store.has_active(message.conversation):
             return None
         forwarded = await self._store.append_incoming(message.conversation, incoming(message), self._clock(), data)
         if forwarded is None:
@@ -111,7 +113,7 @@ class HandoverDesk:
 
     async def handed_over(self, conversation: ConversationKey) -> bool:
         """Tell whether staff look after the conversation now (a handover waits or is open)."""
-        return await self._store.active_for(conversation) is not None
+        return await self._store.has_active(conversation)
 
     async def seen(self, conversation: ConversationKey) -> None:
         """The person opened their chat: what was kept for them is in front of them now ("zugestellt")."""
@@ -317,14 +319,24 @@ class HandoverDesk:
     # --- running -----------------------------------------------------------------------------------
 
     @asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """Resume interrupted deliveries and delete expired handovers while the block runs."""
-        await self._outbox.recover()
+    async def running(self, instance: Instance | None = None) -> AsyncIterator[None]:
+        """Resume interrupted deliveries and delete expired handovers while the block runs.
+
+        As one `instance` of several (storage.instances), sends carry its name, only what stopped
+        instances were sending is marked interrupted, and retention runs in one process at a time.
+        """
+        chores = Chores(None, "")
+        if instance is not None:
+            self._outbox.send_as(instance.owner, instance.live_instances)
+            chores = instance.chores
+        await self._outbox.recover(restarted=True)
+
+        async def forget() -> None:
+            await keep_forgetting(self._store, self.events, self.retention, self._clock)
+
         tasks = [
             asyncio.create_task(self._keep_sending(), name="handover-resend"),
-            asyncio.create_task(
-                keep_forgetting(self._store, self.events, self.retention, self._clock), name="handover-retention"
-            ),
+            asyncio.create_task(chores.run("handover-retention", forget), name="handover-retention"),
         ]
         try:
             yield
@@ -345,6 +357,8 @@ class HandoverDesk:
     async def _keep_sending(self) -> None:
         while True:
             try:
+                # A sender that died since (another instance) leaves its sends to staff's decision.
+                await self._outbox.recover(restarted=False)
                 await self._outbox.resume()
             except asyncio.CancelledError:
                 raise

@@ -122,6 +122,8 @@ class HandoverMessage(Base):
     delivery: Mapped[str | None] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # The instance sending it (storage.instances), while `delivery` is "sending": only a dead one's is interrupted.
+    sender: Mapped[str | None] = mapped_column(String(100))
 
 
 class HandoverRead(Base):

@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import Select
+
 from core.channels import Arrival, Outbound, UnknownChannel
 from core.content import Content
 from core.messages import Reply
@@ -20,6 +22,8 @@ log = logging.getLogger(__name__)
 
 Unreachable = Callable[[Outgoing], Awaitable[None]]
 Changed = Callable[[int], None]
+# A query of the instances alive now (storage.instances), made afresh for each use.
+LiveInstances = Callable[[], Select[tuple[str]]]
 
 
 class Outbox:
@@ -42,6 +46,12 @@ class Outbox:
         self._changed = changed
         self._locks: dict[int, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sender: str | None = None
+        self._live: LiveInstances | None = None
+
+    def send_as(self, sender: str, live: LiveInstances) -> None:
+        """Mark what this process sends as `sender`'s, and leave alone what other live instances are sending."""
+        self._sender, self._live = sender, live
 
     def kick(self, handover_id: int) -> None:
         """Start sending what waits in a handover, without waiting for it."""
@@ -53,7 +63,7 @@ class Outbox:
         """Send every pending message of a handover in order; stop at the first that cannot go now."""
         # One lock per handover ever sent to in this process: a few hundred bytes each.
         async with self._locks.setdefault(handover_id, asyncio.Lock()):
-            while (outgoing := await self._store.take_next_outgoing(handover_id)) is not None:
+            while (outgoing := await self._store.take_next_outgoing(handover_id, self._sender)) is not None:
                 if not await self._deliver(outgoing):
                     break
 
@@ -62,10 +72,17 @@ class Outbox:
         for handover_id in await self._store.with_pending():
             await self._guarded(handover_id)
 
-    async def recover(self) -> None:
-        """After a restart: mark what was being sent as unknown, so staff decide; never send it twice."""
-        for handover_id in await self._store.mark_interrupted():
-            log.warning("a message to a person may or may not have arrived before the last stop")
+    async def recover(self, restarted: bool = True) -> None:
+        """Mark what a stopped sender was sending as unknown, so staff decide; never send it twice.
+
+        At a start (`restarted`), that is everything being sent when this process is alone, and
+        our own sends from before a crash; otherwise only what instances no longer alive were sending.
+        """
+        if not restarted and self._live is None:
+            return  # alone, whatever is being sent is our own, in flight
+        live = self._live() if self._live is not None else None
+        for handover_id in await self._store.mark_interrupted(live, self._sender, restarted):
+            log.warning("a message to a person may or may not have arrived before its sender stopped")
             self._changed(handover_id)
 
     async def idle(self) -> None:

@@ -154,6 +154,11 @@ class HandoverStore:
             row = await session.scalar(select(Handover).where(*_active_for(key)))
             return HandoverView.of(row) if row else None
 
+    async def has_active(self, key: ConversationKey) -> bool:
+        """Tell whether a handover waits or is open for the conversation (asked for every message, so kept cheap)."""
+        async with self._session() as session:
+            return await session.scalar(select(Handover.id).where(*_active_for(key)).limit(1)) is not None
+
     # --- staff's side ------------------------------------------------------------------------------
 
     async def get(self, handover_id: int) -> HandoverView | None:
@@ -420,8 +425,8 @@ class HandoverStore:
 
     # --- sending to the person exactly once --------------------------------------------------------
 
-    async def take_next_outgoing(self, handover_id: int) -> Outgoing | None:
-        """Mark the handover's oldest pending message as being sent and return it; None if none waits."""
+    async def take_next_outgoing(self, handover_id: int, sender: str | None = None) -> Outgoing | None:
+        """Mark the handover's oldest pending message as being sent (by `sender`) and return it; None if none waits."""
         async with self._session() as session, session.begin():
             oldest = (
                 select(func.min(HandoverMessage.id))
@@ -433,7 +438,7 @@ class HandoverStore:
                 await session.execute(
                     update(HandoverMessage)
                     .where(HandoverMessage.id == oldest, HandoverMessage.delivery == Delivery.PENDING)
-                    .values(delivery=Delivery.SENDING)
+                    .values(delivery=Delivery.SENDING, sender=sender)
                     .returning(HandoverMessage.id, HandoverMessage.kind, HandoverMessage.text)
                 )
             ).first()
@@ -450,7 +455,7 @@ class HandoverStore:
             await session.execute(
                 update(HandoverMessage)
                 .where(HandoverMessage.id == message_id, HandoverMessage.delivery == Delivery.SENDING)
-                .values(delivery=delivery, sent_at=now if delivery is Delivery.SENT else None)
+                .values(delivery=delivery, sent_at=now if delivery is Delivery.SENT else None, sender=None)
             )
 
     async def seen(self, key: ConversationKey, now: datetime) -> list[int]:
@@ -503,13 +508,28 @@ class HandoverStore:
             ).first()
             return int(found.handover_id) if found else None
 
-    async def mark_interrupted(self) -> list[int]:
-        """After a restart: what was being sent may have arrived; mark it unknown, never send it again."""
+    async def mark_interrupted(
+        self, live: Select[tuple[str]] | None = None, sender: str | None = None, restarted: bool = False
+    ) -> list[int]:
+        """What was being sent by an instance that stopped may have arrived: mark it unknown, never send it again.
+
+        Without `live` (one process alone), everything being sent is from before this start. With it
+        (a query of the live instances), only the sends of instances not among them, and with
+        `restarted` (at a start) also `sender`'s own from before a crash and those that name no sender
+        (from before senders were named, or a process without an instance such as the terminal chat).
+        Return the handovers concerned.
+        """
+        interrupted = HandoverMessage.delivery == Delivery.SENDING
+        if live is not None:
+            dead = HandoverMessage.sender.not_in(live)
+            if restarted:
+                dead = or_(dead, HandoverMessage.sender.is_(None), HandoverMessage.sender == sender)
+            interrupted = and_(interrupted, dead)
         async with self._session() as session, session.begin():
             rows = await session.execute(
                 update(HandoverMessage)
-                .where(HandoverMessage.delivery == Delivery.SENDING)
-                .values(delivery=Delivery.UNKNOWN)
+                .where(interrupted)
+                .values(delivery=Delivery.UNKNOWN, sender=None)
                 .returning(HandoverMessage.handover_id)
             )
             return sorted({int(row.handover_id) for row in rows})

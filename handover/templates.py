@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, String, Text, delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.templates import TemplateSeed
@@ -128,6 +129,16 @@ class TemplateStore:
 
     async def seed(self, seeds: list[TemplateSeed], now: datetime) -> int:
         """Add the templates of data/templates.yml whose key is new; return how many were added."""
+        for attempt in range(3):
+            try:
+                return await self._seed(seeds, now)
+            except IntegrityError:
+                # Another instance starting at the same moment added the same keys first: read them and go on.
+                if attempt == 2:
+                    raise
+        return 0
+
+    async def _seed(self, seeds: list[TemplateSeed], now: datetime) -> int:
         added = 0
         async with self._database.sessions() as session, session.begin():
             known = set(await session.scalars(select(ReplyTemplate.key).where(ReplyTemplate.key.is_not(None))))

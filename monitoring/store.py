@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -82,12 +83,14 @@ async def add_counts(database: Database, tallies: Tallies) -> None:
         for model, gains in tallies.items():
             batch = list(rows(model, gains))
             for start in range(0, len(batch), _CHUNK):
-                await session.execute(_upsert(model, dialect, batch[start : start + _CHUNK]))
+                await session.execute(_upsert(model, dialect), batch[start : start + _CHUNK])
 
 
-def _upsert(model: type[Base], dialect: Dialect, batch: list[dict[str, Any]]) -> Insert:
+@cache
+def _upsert(model: type[Base], dialect: Dialect) -> Insert:
+    """The one statement adding rows to a table's counts; the rows go as parameters, so it is compiled once."""
     table = _table(model)
-    insert = dialect_insert(table, dialect).values(batch)
+    insert = dialect_insert(table, dialect)
     added = {"count": table.c.count + insert.excluded.count, "cell_key": (table.c.cell_key + insert.excluded.cell_key) % KEY_MODULUS}
     return insert.on_conflict_do_update(index_elements=key_columns(model), set_=added)
 

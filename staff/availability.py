@@ -10,7 +10,7 @@ inbox page); activity pings keep them present.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from string import Formatter
 from typing import Any
 
@@ -23,8 +23,9 @@ from core.content import Content
 from staff import pages
 from staff.availability_page import availability as render_availability
 from staff.auth import staff_of, wants_json
-from staff.inbox import STAFF_INBOX
-from staff.web import CSP
+from staff.forms import done, form_fields
+from staff.inbox import STAFF_INBOX, inbox_of
+from staff.pages import html_response
 from storage.office_calendar import NOTE_CHARS, OfficeCalendar
 
 CALENDAR = web.AppKey("office_calendar", OfficeCalendar)
@@ -64,7 +65,7 @@ def install_availability(app: web.Application, assistant_key: web.AppKey[Any]) -
 
 async def availability_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
-    calendar, content, now = _calendar(request), _content(request), _now(request)
+    calendar, content, now = _calendar(request), inbox_of(request).content, inbox_of(request).desk.now()
     today = now.astimezone(content.office.timezone).date()
     closures = await calendar.store.closures(today)
     history = await calendar.store.history()
@@ -74,15 +75,15 @@ async def availability_page(request: web.Request) -> web.StreamResponse:
     inbox = request.app.get(STAFF_INBOX)
     waiting = await inbox.waiting(staff) if inbox is not None else 0
     presence = _presence(request)
-    return _html(
+    return html_response(
         pages.page("Erreichbarkeit – Büro für Integrationsfragen", body, staff, csrf, waiting, "availability", available=not presence.chose_away(staff.key))
     )
 
 
 async def add_closure(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    form = await _form(request)
-    content, now = _content(request), _now(request)
+    form = await form_fields(request)
+    content, now = inbox_of(request).content, inbox_of(request).desk.now()
     today = now.astimezone(content.office.timezone).date()
     day = _day(form.get("day", ""), "Datum")
     if day < today:
@@ -96,20 +97,20 @@ async def add_closure(request: web.Request) -> web.StreamResponse:
     if len(note) > NOTE_CHARS:
         raise BadInput(f"Die Notiz ist zu lang (höchstens {NOTE_CHARS} Zeichen).")
     await _calendar(request).close_day(Closure(day, reason, note), staff.name, now)
-    return _done(request)
+    return done(request, "/staff/availability")
 
 
 async def remove_closure(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    form = await _form(request)
-    await _calendar(request).open_day(_day(form.get("day", ""), "Datum"), staff.name, _now(request))
-    return _done(request)
+    form = await form_fields(request)
+    await _calendar(request).open_day(_day(form.get("day", ""), "Datum"), staff.name, inbox_of(request).desk.now())
+    return done(request, "/staff/availability")
 
 
 async def set_notice(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    form = await _form(request)
-    content, now = _content(request), _now(request)
+    form = await form_fields(request)
+    content, now = inbox_of(request).content, inbox_of(request).desk.now()
     today = now.astimezone(content.office.timezone).date()
     template = form.get("template", "")
     if template not in content.office_texts.notices:
@@ -130,19 +131,19 @@ async def set_notice(request: web.Request) -> web.StreamResponse:
             raise BadInput("Dieser Hinweis nennt eine Uhrzeit: bitte eine Uhrzeit angeben (z. B. 11:00).") from None
         at = at.replace(second=0, microsecond=0)
     await _calendar(request).set_notice(Notice(template, first, last, at), staff.name, now)
-    return _done(request)
+    return done(request, "/staff/availability")
 
 
 async def clear_notice(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    await _calendar(request).set_notice(None, staff.name, _now(request))
-    return _done(request)
+    await _calendar(request).set_notice(None, staff.name, inbox_of(request).desk.now())
+    return done(request, "/staff/availability")
 
 
 async def choose_presence(request: web.Request) -> web.StreamResponse:
     """Set the colleague available or away, as they chose (the header's button)."""
     staff, _ = staff_of(request)
-    form = await _form(request)
+    form = await form_fields(request)
     state = form.get("state", "")
     if state not in ("available", "away"):
         raise web.HTTPBadRequest(text="state must be available or away")
@@ -186,34 +187,3 @@ def _presence(request: web.Request) -> Presence:
     if presence is None:
         raise web.HTTPServiceUnavailable(text="Die Anwesenheit ist nicht eingerichtet.")
     return presence
-
-
-def _content(request: web.Request) -> Content:
-    inbox = request.app.get(STAFF_INBOX)
-    if inbox is None:
-        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
-    return inbox.content
-
-
-def _now(request: web.Request) -> datetime:
-    inbox = request.app.get(STAFF_INBOX)
-    if inbox is None:
-        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
-    return inbox.desk.now()
-
-
-async def _form(request: web.Request) -> dict[str, str]:
-    if request.content_type == "application/json":
-        data = await request.json()
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-    return {key: str(value) for key, value in (await request.post()).items() if isinstance(value, str)}
-
-
-def _done(request: web.Request) -> web.StreamResponse:
-    if wants_json(request):
-        return web.json_response({"ok": True})
-    raise web.HTTPSeeOther("/staff/availability")
-
-
-def _html(body: str) -> web.Response:
-    return web.Response(text=body, content_type="text/html", headers={"Content-Security-Policy": CSP})

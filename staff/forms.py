@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aiohttp import web
+
+from staff.auth import wants_json
 
 # Ids are database integers: anything larger cannot name a row (and would overflow the driver).
 LARGEST_ID = 2**31 - 1
@@ -43,6 +46,15 @@ async def form_fields(request: web.Request) -> dict[str, str]:
     except (ValueError, LookupError, AssertionError) as error:
         raise web.HTTPBadRequest(text="Das Formular ist fehlerhaft.") from error
     return {key: value for key, value in posted.items() if isinstance(value, str)}
+
+
+def done(request: web.Request, location: str, data: dict[str, Any] | None = None) -> web.StreamResponse:
+    """Answer a staff POST: JSON for the page's scripts, else a redirect to a page of the desk itself."""
+    if wants_json(request):
+        return web.json_response({"ok": True, **(data or {})})
+    if not location.startswith("/") or location.startswith("//"):
+        location = "/staff/"
+    raise web.HTTPSeeOther(location)
 
 
 def _text(value: object) -> str:

@@ -88,3 +88,11 @@ def _waits(offers: list[Offer], unread: set[int]) -> int:
 
 
 STAFF_INBOX = web.AppKey("staff_inbox", StaffInbox)
+
+
+def inbox_of(request: web.Request) -> StaffInbox:
+    """Return the app's staff inbox; 503 where the app runs without one."""
+    inbox = request.app.get(STAFF_INBOX)
+    if inbox is None:
+        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
+    return inbox

@@ -12,7 +12,7 @@ from accounts.presence import PRESENCE
 from accounts.web import ACCOUNTS, SESSION_COOKIE, SESSION_SOCKETS, current_session, same_origin
 from handover.events import HandoverChange
 from staff.auth import staff_of
-from staff.inbox import STAFF_INBOX
+from staff.inbox import STAFF_INBOX, inbox_of
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +27,7 @@ async def live_socket(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
     if not same_origin(request):
         raise web.HTTPForbidden(text="Only the inbox's own pages may connect.")
-    inbox = request.app.get(STAFF_INBOX)
-    if inbox is None:
-        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
+    inbox = inbox_of(request)
     socket = web.WebSocketResponse(heartbeat=30.0, max_msg_size=4096)
     if not socket.can_prepare(request).ok:
         raise web.HTTPBadRequest(text="This address is the inbox's websocket.")

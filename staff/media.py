@@ -9,7 +9,7 @@ from aiohttp import web
 
 from staff.auth import staff_of
 from staff.forms import path_id
-from staff.inbox import STAFF_INBOX
+from staff.inbox import inbox_of
 
 # Shown in the page; anything else is offered as a download and never rendered by the browser.
 INLINE_TYPES = frozenset(
@@ -21,9 +21,7 @@ _UNSAFE = re.compile(r"[^\w.\- ]+")
 async def attachment(request: web.Request) -> web.StreamResponse:
     """Serve one attachment to a logged-in colleague."""
     staff_of(request)
-    inbox = request.app.get(STAFF_INBOX)
-    if inbox is None:
-        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
+    inbox = inbox_of(request)
     # An attachment that is gone (MediaUnavailable) is answered 404 by the app's edge.
     media, name = await inbox.desk.media(path_id(request))
     mime_type = (media.mime_type or "").split(";")[0].strip().lower()

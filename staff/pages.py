@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
+from aiohttp import web
+
 from core.bidi import without_bidi_controls
 from core.channels import EarlierLine, channel_label
 from core.content import Content
@@ -32,6 +34,13 @@ CSP = (
     "default-src 'self'; img-src 'self'; media-src 'self'; connect-src 'self'; script-src 'self'; "
     "style-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+
+def html_response(body: str) -> web.Response:
+    """Return a rendered page of the desk with its Content-Security-Policy."""
+    return web.Response(text=body, content_type="text/html", headers={"Content-Security-Policy": CSP})
+
+
 BERLIN = ZoneInfo("Europe/Berlin")
 SECTION_TITLES = {
     Section.MINE: "Meine Gespräche",

@@ -16,8 +16,8 @@ from handover.labels import language_label
 from handover.templates import TEXT_CHARS, TITLE_CHARS, Template
 from staff.auth import staff_of
 from staff.forms import form_fields, path_id
-from staff.inbox import STAFF_INBOX, StaffInbox
-from staff.pages import CSP, h, page
+from staff.inbox import StaffInbox, inbox_of
+from staff.pages import h, html_response, page
 
 
 def install_templates(app: web.Application) -> None:
@@ -33,25 +33,25 @@ def install_templates(app: web.Application) -> None:
 
 async def templates_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
-    inbox = _inbox(request)
+    inbox = inbox_of(request)
     templates = await inbox.templates.all()
     body = listing(templates, inbox.content, csrf)
-    return _html(page("Textbausteine – Posteingang", body, staff, csrf, await inbox.waiting(staff), "templates"))
+    return html_response(page("Textbausteine – Posteingang", body, staff, csrf, await inbox.waiting(staff), "templates"))
 
 
 async def edit_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
-    inbox = _inbox(request)
+    inbox = inbox_of(request)
     template = await _template(request, inbox)
     title = f"{template.title if template else 'Neuer Textbaustein'} – Textbausteine"
     body = editor(template, inbox.content, csrf)
-    return _html(page(title, body, staff, csrf, await inbox.waiting(staff), "template"))
+    return html_response(page(title, body, staff, csrf, await inbox.waiting(staff), "template"))
 
 
 async def save(request: web.Request) -> web.StreamResponse:
     """Store a template; a text changed without its box ticked again loses its native-speaker mark."""
     staff, _ = staff_of(request)
-    inbox = _inbox(request)
+    inbox = inbox_of(request)
     form = await form_fields(request)
     template = await _template(request, inbox)
     title = str(form.get("title", "")).strip()[:TITLE_CHARS]
@@ -65,7 +65,7 @@ async def save(request: web.Request) -> web.StreamResponse:
 
 async def delete(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    inbox = _inbox(request)
+    inbox = inbox_of(request)
     await inbox.templates.retire(path_id(request), staff.name, inbox.desk.now())
     raise web.HTTPSeeOther("/staff/templates")
 
@@ -173,14 +173,3 @@ async def _template(request: web.Request, inbox: StaffInbox) -> Template | None:
     if template is None:
         raise web.HTTPNotFound(text="Diesen Textbaustein gibt es nicht (mehr).")
     return template
-
-
-def _inbox(request: web.Request) -> StaffInbox:
-    inbox = request.app.get(STAFF_INBOX)
-    if inbox is None:
-        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
-    return inbox
-
-
-def _html(body: str) -> web.Response:
-    return web.Response(text=body, content_type="text/html", headers={"Content-Security-Policy": CSP})

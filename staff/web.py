@@ -14,21 +14,27 @@ from handover.desk import HandoverDesk
 from handover.labels import person_name
 from handover.views import HandoverView, StaffMember
 from staff import pages
-from staff.auth import staff_of, wants_json
-from staff.forms import form_fields, path_id
-from staff.inbox import STAFF_INBOX, StaffInbox
+from staff.auth import staff_of
+from staff.forms import done, form_fields, path_id
+from staff.inbox import STAFF_INBOX, StaffInbox, inbox_of
 from staff.live import close_live_sockets, live_socket
 from staff.media import attachment
-from staff.pages import CSP
+from staff.pages import html_response
 from staff.static import static_file
 from staff import templates
 from staff.templates import install_templates
+from storage.instances import Instance
 
 log = logging.getLogger(__name__)
 
 
-def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) -> None:
-    """Add the inbox's routes and run the handover desk (sending to people, retention) while the app runs."""
+def install_staff_inbox(
+    app: web.Application, assistant_key: web.AppKey[Any], instance_key: web.AppKey[Instance] | None = None
+) -> None:
+    """Add the inbox's routes and run the handover desk (sending to people, retention) while the app runs.
+
+    The desk runs as the app's instance (`instance_key`) among several, when the app has one.
+    """
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         assistant = app[assistant_key]
@@ -39,7 +45,7 @@ def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) ->
         if added:
             log.info("added %d reply template(s) from data/templates.yml", added)
         app[STAFF_INBOX] = inbox
-        async with desk.running():
+        async with desk.running(app.get(instance_key) if instance_key is not None else None):
             yield
 
     app.cleanup_ctx.append(lifecycle)
@@ -66,22 +72,22 @@ def install_staff_inbox(app: web.Application, assistant_key: web.AppKey[Any]) ->
 
 async def inbox_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
-    inbox = _inbox(request)
+    inbox = inbox_of(request)
     body, waiting = await inbox.lists(staff)
     page = pages.page("Posteingang – Büro für Integrationsfragen", pages.inbox_body(body), staff, csrf, waiting, "inbox", available=_available(request, staff))
-    return _html(page)
+    return html_response(page)
 
 
 async def inbox_part(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    body, waiting = await _inbox(request).lists(staff)
+    body, waiting = await inbox_of(request).lists(staff)
     return _json({"html": body, "waiting": waiting})
 
 
 async def conversation_page(request: web.Request) -> web.StreamResponse:
     staff, csrf = staff_of(request)
-    inbox = _inbox(request)
-    handover = await inbox.desk.get(_id(request))
+    inbox = inbox_of(request)
+    handover = await inbox.desk.get(path_id(request))
     if handover is None:
         raise web.HTTPNotFound(text="Dieses Gespräch gibt es nicht (mehr).")
     messages = await inbox.desk.messages(handover.id)
@@ -97,14 +103,14 @@ async def conversation_page(request: web.Request) -> web.StreamResponse:
     )
     title = f"{person_name(handover)} – Posteingang"
     waiting = await inbox.waiting(staff)
-    return _html(pages.page(title, body, staff, csrf, waiting, "conversation", handover.id, _available(request, staff)))
+    return html_response(pages.page(title, body, staff, csrf, waiting, "conversation", handover.id, _available(request, staff)))
 
 
 async def conversation_part(request: web.Request) -> web.StreamResponse:
     """Return the parts of a conversation view that change, freshly rendered (and escaped)."""
     staff, csrf = staff_of(request)
-    inbox = _inbox(request)
-    handover = await inbox.desk.get(_id(request))
+    inbox = inbox_of(request)
+    handover = await inbox.desk.get(path_id(request))
     if handover is None:
         return _json({"gone": True, "waiting": await inbox.waiting(staff)})
     now = inbox.desk.now()
@@ -126,71 +132,71 @@ async def conversation_part(request: web.Request) -> web.StreamResponse:
 
 async def reply(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    form = await _form(request)
-    handover_id = _id(request)
+    form = await form_fields(request)
+    handover_id = path_id(request)
     text, key = str(form.get("text", "")), str(form.get("key", "")).strip()[:64]
     if not key:
         raise web.HTTPBadRequest(text="Die Nachricht hat keinen Schlüssel; bitte die Seite neu laden.")
-    sent = await _inbox(request).desk.reply(handover_id, staff, text, key, force=form.get("force") == "1")
-    return _done(request, f"/staff/c/{handover_id}", {"message": sent.id})
+    sent = await inbox_of(request).desk.reply(handover_id, staff, text, key, force=form.get("force") == "1")
+    return done(request, f"/staff/c/{handover_id}", {"message": sent.id})
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    form = await _form(request)
-    handover_id = _id(request)
-    await _inbox(request).desk.claim(handover_id, staff, force=form.get("force") == "1")
-    return _done(request, f"/staff/c/{handover_id}")
+    form = await form_fields(request)
+    handover_id = path_id(request)
+    await inbox_of(request).desk.claim(handover_id, staff, force=form.get("force") == "1")
+    return done(request, f"/staff/c/{handover_id}")
 
 
 async def release(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    handover_id = _id(request)
-    await _inbox(request).desk.release(handover_id, staff)
-    return _done(request, "/staff/")
+    handover_id = path_id(request)
+    await inbox_of(request).desk.release(handover_id, staff)
+    return done(request, "/staff/")
 
 
 async def close(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    handover_id = _id(request)
-    form = await _form(request)
-    await _inbox(request).desk.close(handover_id, staff, force=form.get("force") == "1")
-    return _done(request, "/staff/")
+    handover_id = path_id(request)
+    form = await form_fields(request)
+    await inbox_of(request).desk.close(handover_id, staff, force=form.get("force") == "1")
+    return done(request, "/staff/")
 
 
 async def erase(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    handover_id = _id(request)
-    form = await _form(request)
-    await _inbox(request).desk.erase(handover_id, staff, force=form.get("force") == "1")
-    return _done(request, "/staff/")
+    handover_id = path_id(request)
+    form = await form_fields(request)
+    await inbox_of(request).desk.erase(handover_id, staff, force=form.get("force") == "1")
+    return done(request, "/staff/")
 
 
 async def note(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    form = await _form(request)
-    handover_id = _id(request)
-    stored = await _inbox(request).desk.note(handover_id, staff, str(form.get("text", "")))
-    return _done(request, f"/staff/c/{handover_id}", {"message": stored.id})
+    form = await form_fields(request)
+    handover_id = path_id(request)
+    stored = await inbox_of(request).desk.note(handover_id, staff, str(form.get("text", "")))
+    return done(request, f"/staff/c/{handover_id}", {"message": stored.id})
 
 
 async def hand(request: web.Request) -> web.StreamResponse:
     """Give the conversation to the colleague chosen, with a note; they are told on their open pages."""
     staff, _ = staff_of(request)
-    form = await _form(request)
-    handover_id = _id(request)
-    inbox = _inbox(request)
+    form = await form_fields(request)
+    handover_id = path_id(request)
+    inbox = inbox_of(request)
     colleague = await inbox.colleague(str(form.get("to", "")))
     await inbox.desk.hand_to(handover_id, staff, colleague, str(form.get("note", "")), force=form.get("force") == "1")
-    return _done(request, f"/staff/c/{handover_id}")
+    return done(request, f"/staff/c/{handover_id}")
 
 
 async def retry(request: web.Request) -> web.StreamResponse:
     staff, _ = staff_of(request)
-    message_id = _id(request)
-    form = await _form(request)
-    handover_id = await _inbox(request).desk.retry(message_id, staff, force=form.get("force") == "1")
-    return _done(request, f"/staff/c/{handover_id}")
+    message_id = path_id(request)
+    form = await form_fields(request)
+    handover_id = await inbox_of(request).desk.retry(message_id, staff, force=form.get("force") == "1")
+    return done(request, f"/staff/c/{handover_id}")
 
 
 def _available(request: web.Request, staff: StaffMember) -> bool | None:
@@ -204,35 +210,8 @@ async def _picker(inbox: StaffInbox, handover: HandoverView) -> str:
     return templates.picker(await inbox.templates.all(), inbox.content, handover.language, inbox.desk.now())
 
 
-def _inbox(request: web.Request) -> StaffInbox:
-    inbox = request.app.get(STAFF_INBOX)
-    if inbox is None:
-        raise web.HTTPServiceUnavailable(text="Der Posteingang ist nicht eingerichtet.")
-    return inbox
-
-
-def _id(request: web.Request) -> int:
-    return path_id(request)
-
-
-async def _form(request: web.Request) -> dict[str, str]:
-    return await form_fields(request)
-
-
-def _done(request: web.Request, location: str, data: dict[str, Any] | None = None) -> web.StreamResponse:
-    if wants_json(request):
-        return _json({"ok": True, **(data or {})})
-    if not location.startswith("/") or location.startswith("//"):
-        location = "/staff/"
-    raise web.HTTPSeeOther(location)
-
-
 async def _to_inbox(request: web.Request) -> web.StreamResponse:
     raise web.HTTPFound("/staff/")
-
-
-def _html(body: str) -> web.Response:
-    return web.Response(text=body, content_type="text/html", headers={"Content-Security-Policy": CSP})
 
 
 def _json(data: dict[str, Any]) -> web.Response:

@@ -64,7 +64,9 @@ class Database:
 def connect(url: str, schema: str | None = None) -> Database:
     """Build the engine for `url` (any usual form, see core.settings); `schema` puts every table into that schema."""
     parsed = make_url(async_database_url(url))
-    options: dict[str, Any] = {"pool_pre_ping": True}
+    # Enough pooled connections for every message in flight: connections opened and closed beyond the
+    # pool cost the app a handshake and PostgreSQL a new backend process each time.
+    options: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

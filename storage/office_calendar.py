@@ -3,7 +3,7 @@
 Every part of the assistant reads it through `OfficeCalendar.current()`: a snapshot in memory,
 renewed at once when this process changes it, when another process signals a change, and every
 few seconds anyway. The signal is a small interface (`CalendarSignal`); in one process it is a
-plain callback list, across processes it can be carried by Redis.
+plain callback list, across processes the event bus carries it (`BusSignal`, over Redis).
 """
 
 from __future__ import annotations
@@ -21,12 +21,14 @@ from sqlalchemy import Date, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.availability import Closure, Notice, OfficeState
+from core.bus import EventBus
 from storage.db import Base, Database
 
 log = logging.getLogger(__name__)
 
-# Without a signal from another process, a change made there shows here after at most this long.
+# Without a signal from another process (no Redis, or an event lost), a change made there shows here after at most this long.
 REFRESH_EVERY = 10.0
+CALENDAR_TOPIC = "office-calendar"
 NOTE_CHARS = 200
 
 
@@ -109,6 +111,19 @@ class LocalSignal:
 
     def subscribe(self, listener: Callable[[], None]) -> None:
         self._listeners.append(listener)
+
+
+class BusSignal:
+    """The signal over the event bus (core.bus): with Redis, every process hears of a change at once."""
+
+    def __init__(self, bus: EventBus) -> None:
+        self._bus = bus
+
+    async def publish(self) -> None:
+        self._bus.publish(CALENDAR_TOPIC, {"changed": True})
+
+    def subscribe(self, listener: Callable[[], None]) -> None:
+        self._bus.subscribe(CALENDAR_TOPIC, lambda _event: listener())
 
 
 class OfficeCalendarStore:

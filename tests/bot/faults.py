@@ -140,6 +140,8 @@ class Site:
     database_url: str
     var_dir: Path
     content: Content
+    # Several instances on one database need Redis (a second one without it is refused at start).
+    redis_url: str = ""
 
     def environment(self, port: int, webhook: bool) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "NLU_", "TELEGRAM_"))}
@@ -147,6 +149,7 @@ class Site:
             **base,
             "ASSISTANT_VAR_DIR": str(self.var_dir),
             "ASSISTANT_DATABASE_URL": self.database_url,
+            "ASSISTANT_REDIS_URL": self.redis_url,
             "ASSISTANT_HTTP_HOST": "127.0.0.1",
             "ASSISTANT_HTTP_PORT": str(port),
             "NLU_URL": self.nlu_url,

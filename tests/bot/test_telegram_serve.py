@@ -111,7 +111,8 @@ async def test_serve_answers_survives_a_kill_and_stops_cleanly(
         api.send_text(OLENA, "/start")
         await api.wait_for_messages(OLENA.user_id, 3, timeout=20)  # by polling now
         await api.settle()
-        assert len(api.messages_to(OLENA.user_id)) == 3
+        sent = [m.get("text", "")[:60] for m in api.messages_to(OLENA.user_id)]
+        assert len(sent) == 3, sent
         assert await second.stop(signal.SIGTERM) == 0
 
     logged = "".join(first.lines + second.lines)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from datetime import UTC, datetime
 
 import pytest
@@ -85,6 +87,13 @@ async def test_the_handover_language_changes_only_when_it_differs(desk: Desk) ->
     [(_, reply)] = desk.outbound.sent
     assert reply.language == "ru"
     assert [m.delivery for m in await desk.desk.messages(handover_id) if m.direction is Direction.OUT] == [Delivery.SENT]
+
+
+async def test_instances_starting_together_seed_each_template_once(database: Database) -> None:
+    seeds = load_template_seeds(PROJECT_ROOT / "data")
+    added = await asyncio.gather(*(TemplateStore(database).seed(seeds, NOW) for _ in range(4)))
+    assert sum(added) == len(seeds)
+    assert len(await TemplateStore(database).all()) == len(seeds)
 
 
 async def test_templates_are_seeded_once_edited_with_review_marks_and_retired(database: Database) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.exc import IntegrityError
@@ -14,9 +14,20 @@ from handover.errors import ClaimedByOther, HandoverClosed
 from handover.store import HandoverStore
 from handover.views import Incoming, StaffMember
 from storage.db import Database
+from storage.leases import Leases, instance_lease
 from tests.handover.conftest import THURSDAY_AFTERNOON
 
 NOW = THURSDAY_AFTERNOON
+
+
+class Clock:
+    """The leases' clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
 OLENA = ConversationKey("telegram", "1001")
 OLGA = StaffMember("account:1", "Olga", frozenset({"uk", "ru"}))
 
@@ -96,6 +107,37 @@ async def test_after_a_restart_an_interrupted_send_is_never_repeated(database: D
     assert deliveries == [Delivery.UNKNOWN, Delivery.PENDING]
     nxt = await store.take_next_outgoing(handover.id)
     assert nxt is not None and nxt.text == "not yet"
+
+
+async def test_a_starting_instance_marks_only_stopped_senders_sends_as_interrupted(database: Database) -> None:
+    clock = Clock()
+    leases = Leases(database, clock)
+    store = HandoverStore(database)
+    handover, _ = await store.open(OLENA, "Olena", "uk", None, "requested", NOW)
+    for key in ("live", "dead", "mine", "legacy"):
+        await store.add_reply(handover.id, OLGA, key, key, NOW)
+    for sender in ("host:8081", "host:8082", "host:8080", None):
+        assert await store.take_next_outgoing(handover.id, sender) is not None
+    for owner in ("host:8081", "host:8080"):  # alive; host:8082 was killed and its lease ran out
+        assert await leases.acquire(instance_lease(owner), owner, timedelta(seconds=15))
+
+    async def deliveries() -> dict[str, Delivery]:
+        return {m.text or "": m.delivery for m in await store.messages(handover.id) if m.delivery is not None}
+
+    # A round of a running instance: only the dead sender's.
+    assert await store.mark_interrupted(leases.live_instances(), "host:8080", restarted=False) == [handover.id]
+    assert await deliveries() == {
+        "live": Delivery.SENDING, "dead": Delivery.UNKNOWN, "mine": Delivery.SENDING, "legacy": Delivery.SENDING
+    }
+    # host:8080 restarted after a crash: its own from before and the unnamed one too; never a live one's.
+    assert await store.mark_interrupted(leases.live_instances(), "host:8080", restarted=True) == [handover.id]
+    assert await deliveries() == {
+        "live": Delivery.SENDING, "dead": Delivery.UNKNOWN, "mine": Delivery.UNKNOWN, "legacy": Delivery.UNKNOWN
+    }
+    # Once host:8081's lease runs out, its send is interrupted too.
+    clock.now += timedelta(seconds=16)
+    assert await store.mark_interrupted(leases.live_instances(), "host:8080", restarted=False) == [handover.id]
+    assert set((await deliveries()).values()) == {Delivery.UNKNOWN}
 
 
 async def test_a_colleague_cannot_reply_in_a_conversation_another_has_taken(database: Database) -> None:

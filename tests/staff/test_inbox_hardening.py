@@ -75,6 +75,9 @@ async def test_malformed_ids_and_bodies_get_400_or_404_never_500(
         for action in ("reply", "claim", "close"):
             async with olga.http.post(f"{base}/{action}", data=body, headers=headers) as response:
                 assert response.status == 400, (body, action, response.status)
+        for path in ("/staff/availability/closures", "/staff/availability/notice", "/staff/presence", "/staff/templates/new"):
+            async with olga.http.post(olga.base + path, data=body, headers=headers) as response:
+                assert response.status == 400, (body, path, response.status)
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
     assert (await bot.desk.get(handover.id)).active  # type: ignore[union-attr]
 

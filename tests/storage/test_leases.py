@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from storage.db import Database
-from storage.leases import LeaseTaken, Leases, instance_lease, new_holder_id, run_once_across_processes
+from storage.leases import LeaseTaken, Leases, instance_lease, new_holder_id
 
 TTL = timedelta(seconds=10)
 START = datetime(2026, 12, 3, 5, 0, tzinfo=UTC)
@@ -136,44 +135,6 @@ async def test_a_lease_taken_over_after_expiry_is_reported_lost(database: Databa
         assert await leases.acquire("poller", "b", TTL)
         await asyncio.wait_for(held.lost.wait(), 2)
     assert await leases.holder("poller") == "b", "the loser does not release what another holds"
-
-
-async def test_work_runs_in_one_process_at_a_time_and_moves_when_its_holder_dies(database: Database) -> None:
-    leases = Leases(database)
-    ttl = timedelta(seconds=0.6)
-    running: list[str] = []
-
-    def work(holder: str) -> Callable[[], Awaitable[None]]:
-        async def mirror() -> None:
-            running.append(holder)
-            await asyncio.Event().wait()
-
-        return mirror
-
-    class Killed(Leases):
-        """A process killed -9 never releases its lease."""
-
-        async def release(self, name: str, holder: str) -> bool:
-            return False
-
-    first = asyncio.create_task(run_once_across_processes(Killed(database), "mirror", "a", ttl, work("a")))
-    await asyncio.sleep(0.1)
-    second = asyncio.create_task(run_once_across_processes(leases, "mirror", "b", ttl, work("b")))
-    await asyncio.sleep(1.5)  # several renewals and tries of the second
-    assert running == ["a"]
-    # "a" dies (no heartbeat, no release): "b" takes over once the lease expired.
-    first.cancel()
-    await asyncio.gather(first, return_exceptions=True)
-    died = asyncio.get_running_loop().time()
-    await asyncio.wait_for(_until(lambda: running == ["a", "b"]), 3)
-    assert asyncio.get_running_loop().time() - died >= 0.2, "not before the dead holder's lease expired"
-    second.cancel()
-    await asyncio.gather(second, return_exceptions=True)
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    while not condition():
-        await asyncio.sleep(0.01)
 
 
 def test_holder_ids_name_the_process_and_differ() -> None:

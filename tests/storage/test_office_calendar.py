@@ -7,7 +7,9 @@ from datetime import UTC, date, datetime, time
 
 from core.availability import Closure, Notice
 from storage.db import Database
-from storage.office_calendar import LocalSignal, OfficeCalendar, OfficeCalendarStore
+from storage.office_calendar import BusSignal, LocalSignal, OfficeCalendar, OfficeCalendarStore
+from storage.redis_bus import RedisBus
+from tests.storage.redis_server import fresh_namespace, redis_client
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 DAY = date(2026, 11, 26)
@@ -61,3 +63,23 @@ async def test_without_a_signal_a_change_shows_after_the_refresh_interval(databa
         assert DAY not in reader.current().closures
         await asyncio.sleep(0.5)
         assert DAY in reader.current().closures
+
+
+async def test_over_redis_a_change_on_one_process_is_read_by_the_other_at_once(database: Database) -> None:
+    namespace = fresh_namespace()
+    async with redis_client() as one, redis_client() as two:
+        here, there = RedisBus(one, namespace), RedisBus(two, namespace)
+        async with here.running(), there.running():
+            writer = OfficeCalendar(OfficeCalendarStore(database), BusSignal(here), refresh_every=3600)
+            reader = OfficeCalendar(OfficeCalendarStore(database), BusSignal(there), refresh_every=3600)
+            async with writer.running(), reader.running():
+                started = asyncio.get_running_loop().time()
+                await writer.close_day(Closure(DAY, "team_training"), "Olga", NOW)
+                while DAY not in reader.current().closures:
+                    assert asyncio.get_running_loop().time() - started < 1.0, "not read within 1 s (polling is hourly here)"
+                    await asyncio.sleep(0.01)
+                await writer.set_notice(None, "Olga", NOW)
+                await writer.open_day(DAY, "Olga", NOW)
+                while DAY in reader.current().closures:
+                    assert asyncio.get_running_loop().time() - started < 2.0
+                    await asyncio.sleep(0.01)

@@ -123,6 +123,10 @@ async def test_a_person_returns_days_later_in_chromium_and_finds_the_staff_reply
             team = page.locator(".team")
             await expect(team).to_be_visible()
             await expect(team.get_by_role("button", name="Повернутися до помічника")).to_be_visible()
+            # The privacy note tells the truth while staff look after the chat: it is kept until the end.
+            privacy = page.locator(".privacy")
+            await expect(privacy).to_contain_text("Поки наша команда веде цю розмову")
+            await expect(privacy).to_contain_text(chat.assistant.content.count("days", settings.handover_retention_days, "uk"))
             session = await page_session(page)
             await page.goto("about:blank")  # the person leaves
             await asyncio.sleep(3)
@@ -139,6 +143,7 @@ async def test_a_person_returns_days_later_in_chromium_and_finds_the_staff_reply
             await expect(page.locator("li.message.from-staff")).to_have_count(2)
             await team.get_by_role("button", name="Повернутися до помічника").click()
             await expect(team).to_be_hidden()
+            await expect(privacy).to_have_text(chat.assistant.content.ui_text("web_privacy", "uk").replace("{hours}", chat.assistant.content.count("hours", 1, "uk")))  # at least an hour is said
         await chat.assistant.handovers.settled()
         deliveries = [m.delivery for m in await chat.assistant.handovers.messages(handover.id) if m.direction is Direction.OUT]
         assert deliveries == [Delivery.SENT, Delivery.SENT]

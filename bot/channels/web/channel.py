@@ -17,12 +17,13 @@ from bot.channels.web.pages import demo_page, embed_script, static_asset, widget
 from bot.channels.web.runtime import WEB_CHAT, WebChatLimits, WebChatRuntime
 from bot.channels.web.socket import chat_socket, renew_session
 from bot.channels.web.upload import upload_file
-from bot.keys import ASSISTANT, DATABASE
+from bot.keys import ASSISTANT, DATABASE, INSTANCE
 from core.channels import WEB, Arrival, EarlierLine, Media, MediaUnavailable, UnknownChannel
 from core.fair import FairQueue
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.store import held_conversations
+from storage.chores import Chores
 from storage.web_chat import Transcripts
 
 log = logging.getLogger(__name__)
@@ -78,13 +79,19 @@ class WebChatChannel:
             channels=assistant.channels,
             handovers=assistant.handovers,
             held_cookie_seconds=int(self._retention.total_seconds() + self._settings.handover_retention_days * 86400),
+            handover_retention_days=self._settings.handover_retention_days,
         )
         self._outbound = WebChatOutbound(transcripts, assistant.bus, keeper, chats)
         self._transcripts = transcripts
         live = LiveFrames(chats)
         stop_receiving = assistant.bus.subscribe(LIVE_TOPIC, live.receive)
         assistant.channels.register(self)
-        forgetting = asyncio.create_task(self._forget_old_chats(transcripts, assistant.conversations))
+        # In one instance at a time: the others would delete the same transcripts again.
+        instance = app.get(INSTANCE)
+        chores = instance.chores if instance is not None else Chores(None, "")
+        forgetting = asyncio.create_task(
+            chores.run("web-chat-retention", lambda: self._forget_old_chats(transcripts, assistant.conversations))
+        )
         try:
             yield
         finally:

@@ -26,7 +26,7 @@ ASSETS = {
     "demo.css": "text/css",
     "favicon.svg": "image/svg+xml",
 }
-# Interface strings the widget shows, by the name it uses; `privacy` gets the retention filled in.
+# Interface strings the widget shows, by the name it uses; the privacy notes get the retention filled in.
 WIDGET_STRINGS = {
     "title": "web_title",
     "input_label": "web_input_label",
@@ -42,6 +42,7 @@ WIDGET_STRINGS = {
     "offline": "web_offline",
     "too_long": "web_too_long",
     "privacy": "web_privacy",
+    "privacy_team": "web_privacy_team",
     "with_team": "web_with_team",
     "back": "handover_cancel",
     "attach": "web_attach",
@@ -91,14 +92,19 @@ async def widget_strings(request: web.Request) -> web.Response:
     """Serve the languages and the widget's interface strings in each (public, cacheable, no cookies)."""
     runtime = request.app[WEB_CHAT]
     hours = max(1, round(runtime.retention_seconds / 3600))
-    response = web.json_response(strings(runtime.content, hours, runtime.limits.input_chars))
+    response = web.json_response(strings(runtime.content, hours, runtime.limits.input_chars, runtime.handover_retention_days))
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Cache-Control"] = "no-cache"
     return response
 
 
-def strings(content: Content, retention_hours: int, input_chars: int) -> dict[str, object]:
+def strings(content: Content, retention_hours: int, input_chars: int, handover_days: int) -> dict[str, object]:
     """Return the widget's languages with their names, direction and interface strings."""
+
+    def text(key: str, code: str) -> str:
+        hours, days = content.count("hours", retention_hours, code), content.count("days", handover_days, code)
+        return content.ui_text(key, code).replace("{hours}", hours).replace("{days}", days)
+
     return {
         "default": content.default_language,
         "max_chars": input_chars,
@@ -107,10 +113,7 @@ def strings(content: Content, retention_hours: int, input_chars: int) -> dict[st
                 "code": code,
                 "name": language.name,
                 "rtl": language.rtl,
-                "ui": {
-                    name: content.ui_text(key, code).replace("{hours}", content.count("hours", retention_hours, code))
-                    for name, key in WIDGET_STRINGS.items()
-                },
+                "ui": {name: text(key, code) for name, key in WIDGET_STRINGS.items()},
             }
             for code, language in content.languages.items()
         ],

@@ -70,6 +70,8 @@ class WebChatRuntime:
     # The cookie's lifetime while staff look after the chat, renewed on every visit: the person
     # must find the reply even days later (the transcript is kept until the handover ends).
     held_cookie_seconds: int = 31 * 86400
+    # What was said with staff is kept this long after the handover ends (said in the privacy note).
+    handover_retention_days: int = 30
 
 
 WEB_CHAT = web.AppKey("web_chat", WebChatRuntime)

@@ -226,7 +226,7 @@
       this.suggestions.setAttribute("aria-label", ui.suggestions);
       this.inputLabel.textContent = ui.input_label;
       this.send.textContent = ui.send;
-      this.privacy.textContent = ui.privacy;
+      this.privacy.textContent = this.handover ? ui.privacy_team : ui.privacy;
       if (this.launcher) this.launcher.textContent = ui.open;
       this.soundLabel.textContent = ui.sound;
       this.soundToggle.setAttribute("title", ui.sound);
@@ -362,6 +362,8 @@
       if (active && !this.handover) this.renewSession();
       this.handover = active;
       this.team.hidden = !active;
+      // While staff look after the chat it is kept until the handover ends: the note says so.
+      this.privacy.textContent = active ? this.ui.privacy_team : this.ui.privacy;
       const link = typeof frame.telegram === "string" && frame.telegram.startsWith("https://t.me/") ? frame.telegram : null;
       if (link) this.telegramLink.setAttribute("href", link);
       else if (frame.telegram !== undefined) this.telegramLink.removeAttribute("href");

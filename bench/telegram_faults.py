@@ -1,6 +1,6 @@
 """Telegram delivery under faults: kill -9, outages, a second process, 429 storms; lost, duplicated, cut off.
 
-Usage: .venv/bin/python bench/telegram_faults.py [--smoke] [--kills 24] [--databases sqlite,postgresql]
+Usage: .venv/bin/python bench/telegram_faults.py [--smoke] [--kills 40] [--databases sqlite,postgresql]
                                                 [--output bench/results/telegram_faults.md] [--seed N]
 
 A real `assistant serve` runs as a child process against the Bot API fake of the tests (webhook
@@ -11,8 +11,9 @@ with what was asked, in order (tests/bot/faults.py). Scenarios:
 - kills: kill -9 at random moments of a webhook burst and a poll loop, restarting in the other mode;
 - outage: the assistant stopped while people write every 10 s for 2 minutes (the messages carry
   Telegram's `date`), then everything arrives at once: answered in full, nobody asked to slow down;
-- second process: two instances poll one database; the poller is killed -9 mid-stream and the
-  other takes over when its lease expires;
+- second process: two instances poll one database (with Redis); the poller is killed -9 mid-stream and the
+  other takes over when its lease expires, handling the dead one's unhandled updates before the
+  newer ones polling brings (run a few times per database);
 - 429 storm: Telegram answers 429 (retry_after 1-3 s) to bursts of sends.
 
 A message is lost when its answer never came; a reply is duplicated when it came twice. Only a send
@@ -47,6 +48,8 @@ from tests.fakes.nlu import FakeNlu, serve_fake_nlu  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram, serve_fake_telegram  # noqa: E402
 
 POSTGRES = "postgres@127.0.0.1:5432"
+# Two instances on one database need Redis; each run's database gives its own namespace there.
+REDIS = "redis://127.0.0.1:6379/0"
 
 
 def free_port() -> int:
@@ -128,6 +131,7 @@ async def second_process(kind: str, directory: Path, people: int, rng: random.Ra
     """Two instances poll one database; the poller is killed mid-stream; the other takes over."""
     started = time.monotonic()
     async with a_site(kind, directory) as site:
+        site.redis_url = REDIS
         group = People(site.api, site.content, first_id=50_000, count=people)
         first_port, second_port = free_port(), free_port()
         first = await site.start(first_port, webhook=False)
@@ -176,6 +180,11 @@ async def storm(kind: str, directory: Path, people: int, rng: random.Random, sto
     return tally
 
 
+def kill_cell(tally: Tally) -> str:
+    polling = tally.kills - tally.webhook_kills
+    return f"{tally.kills} ({tally.webhook_kills} webhook, {polling} polling)" if tally.webhook_kills else str(tally.kills)
+
+
 def render(rows: list[tuple[str, Tally]], smoke: bool, seed: int, started: datetime) -> str:
     lines = [
         "# Telegram delivery under faults",
@@ -191,11 +200,11 @@ def render(rows: list[tuple[str, Tally]], smoke: bool, seed: int, started: datet
     for database, tally in rows:
         total.add(tally)
         lines.append(
-            f"| {tally.scenario} | {database} | {tally.kills} | {tally.messages} | {tally.lost} | "
+            f"| {tally.scenario} | {database} | {kill_cell(tally)} | {tally.messages} | {tally.lost} | "
             f"{tally.duplicated} | {tally.cut_off} | {tally.out_of_order} | {tally.seconds:.0f} | {'; '.join(tally.notes)} |"
         )
     lines.append(
-        f"| **all** | | {total.kills} | {total.messages} | {total.lost} | {total.duplicated} | {total.cut_off} | "
+        f"| **all** | | {kill_cell(total)} | {total.messages} | {total.lost} | {total.duplicated} | {total.cut_off} | "
         f"{total.out_of_order} | {total.seconds:.0f} | |"
     )
     verdict = "kept" if total.lost == 0 and total.duplicated <= total.cut_off else "NOT kept"
@@ -211,7 +220,8 @@ def render(rows: list[tuple[str, Tally]], smoke: bool, seed: int, started: datet
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="two kills on SQLite only (about a minute)")
-    parser.add_argument("--kills", type=int, default=24)
+    parser.add_argument("--kills", type=int, default=40, help="per database; they alternate webhook and polling")
+    parser.add_argument("--second-process-runs", type=int, default=3, help="per database")
     parser.add_argument("--people", type=int, default=30)
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--seed", type=int, default=None)
@@ -230,12 +240,15 @@ async def main() -> int:
     with tempfile.TemporaryDirectory(prefix="telegram-faults-") as directory:
         where = Path(directory)
         for database in databases:
-            count = 2 if args.smoke else (args.kills if database == databases[0] else max(4, args.kills // 3))
+            count = 2 if args.smoke else args.kills
             rows.append((database, await kills(database, where, count, people, rng)))
             print(render(rows, args.smoke, seed, started).splitlines()[-4], flush=True)
         if not args.smoke:
             rows.append((databases[0], await outage(databases[0], where, people)))
-            rows.append((databases[0], await second_process(databases[0], where, people, rng)))
+            for database in databases:
+                for _ in range(args.second_process_runs):
+                    rows.append((database, await second_process(database, where, people, rng)))
+                    print(render(rows, args.smoke, seed, started).splitlines()[-4], flush=True)
             rows.append((databases[0], await storm(databases[0], where, people, rng, storms=6)))
     text = render(rows, args.smoke, seed, started)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -16,13 +16,12 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, case, delete, select, update
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import Select
 
@@ -218,38 +217,3 @@ class HeldLease:
                 self.lost.set()
                 return
 
-
-async def run_once_across_processes(
-    leases: Leases, name: str, holder: str, ttl: timedelta, work: Callable[[], Awaitable[None]]
-) -> None:
-    """Run `work` in one process at a time, the holder of lease `name`; another takes over when it dies.
-
-    Processes that do not hold the lease wait and try again every third of `ttl`; if the holder
-    loses the lease (the database was away longer than `ttl`), its `work` is cancelled. Returns
-    when `work` returns; its errors end this too.
-    """
-    waiting_told = False
-    while True:
-        try:
-            async with leases.hold(name, holder, ttl, wait=False) as held:
-                log.info("this process runs %s", name)
-                waiting_told = False
-                running = asyncio.ensure_future(work())
-                lost = asyncio.create_task(held.lost.wait())
-                try:
-                    await asyncio.wait({running, lost}, return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    for task in (running, lost):
-                        task.cancel()
-                    await asyncio.gather(running, lost, return_exceptions=True)
-                if running.done() and not running.cancelled():
-                    running.result()  # raises what `work` raised
-                    return
-                log.warning("%s stops here: another process took over its lease", name)
-        except LeaseTaken:
-            if not waiting_told:
-                log.info("another process runs %s; this one takes over if it stops", name)
-                waiting_told = True
-        except SQLAlchemyError as error:
-            log.warning("the lease %s could not be checked (%s); trying again", name, type(error).__name__)
-        await asyncio.sleep(max(ttl.total_seconds() / 3, 0.05))

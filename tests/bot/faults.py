@@ -51,12 +51,14 @@ class Tally:
     duplicated: int = 0
     cut_off: int = 0
     kills: int = 0
+    # Of the kills, those of a process receiving by webhook (the rest were polling).
+    webhook_kills: int = 0
     out_of_order: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
-        for name in ("messages", "answered", "lost", "duplicated", "cut_off", "kills", "out_of_order"):
+        for name in ("messages", "answered", "lost", "duplicated", "cut_off", "kills", "webhook_kills", "out_of_order"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.seconds += other.seconds
 
@@ -138,6 +140,8 @@ class Site:
     database_url: str
     var_dir: Path
     content: Content
+    # Several instances on one database need Redis (a second one without it is refused at start).
+    redis_url: str = ""
 
     def environment(self, port: int, webhook: bool) -> dict[str, str]:
         base = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "NLU_", "TELEGRAM_"))}
@@ -145,6 +149,7 @@ class Site:
             **base,
             "ASSISTANT_VAR_DIR": str(self.var_dir),
             "ASSISTANT_DATABASE_URL": self.database_url,
+            "ASSISTANT_REDIS_URL": self.redis_url,
             "ASSISTANT_HTTP_HOST": "127.0.0.1",
             "ASSISTANT_HTTP_PORT": str(port),
             "NLU_URL": self.nlu_url,
@@ -198,7 +203,15 @@ class People:
         return sum(len(self.api.messages_to(person.user_id)) for person in self.people)
 
     def all_answered(self) -> bool:
-        return all(len(self.api.messages_to(p.user_id)) >= len(self.asked[p.user_id]) for p in self.people)
+        """Whether every message has its answer, in order (a duplicate does not stand in for a missing one)."""
+        return all(self._missing(person) == 0 for person in self.people)
+
+    def _missing(self, person: Person) -> int:
+        asked = self.asked[person.user_id]
+        if len(self.api.messages_to(person.user_id)) < len(asked):
+            return len(asked)  # cheap: the comparison below is needed only once the count is reached
+        answered = [topic_of_reply(text, self._prefixes) for text in self.api.texts_to(person.user_id)]
+        return compare(asked, answered)[0]
 
     def tally(self, scenario: str) -> Tally:
         tally = Tally(scenario, messages=self.expected)
@@ -213,11 +226,15 @@ class People:
 
 
 async def settle_answers(people: People, api: FakeTelegram, timeout: float) -> None:
-    """Wait until everyone has as many replies as messages (or the timeout), then until all is quiet."""
+    """Wait until every message has its answer in order (or the timeout), then until all is quiet.
+
+    Counting replies is not enough: a reply sent twice (a cut-off send) would make a chat look
+    complete while an answer taken over from a dead instance is still to come.
+    """
     deadline = time.monotonic() + timeout
     while not people.all_answered() and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    await api.settle(1.0)
+        await asyncio.sleep(0.25)
+    await api.settle(2.0)
 
 
 async def kill_during(
@@ -230,13 +247,13 @@ async def kill_during(
     is one kill between each two starts. A kill comes after a random share of the replies still due.
     """
     started = time.monotonic()
-    kills = 0
+    kills = webhook_kills = 0
     process = await site.start(port, webhooks[0])
     try:
         for person in people.people:
             for _ in range(per_person):
                 people.write(person)
-        for webhook in webhooks[1:]:
+        for killed_webhook, webhook in zip(webhooks, webhooks[1:]):
             target = people.received() + rng.randint(1, max(1, (people.expected - people.received()) // 2))
             deadline = time.monotonic() + 60
             while people.received() < target and time.monotonic() < deadline:
@@ -244,6 +261,7 @@ async def kill_during(
             await asyncio.sleep(rng.random() * 0.05)
             await process.kill()
             kills += 1
+            webhook_kills += killed_webhook
             # Meanwhile people go on writing (Telegram keeps it until the assistant takes it).
             for person in rng.sample(people.people, k=max(1, len(people.people) // 3)):
                 people.write(person)
@@ -254,6 +272,7 @@ async def kill_during(
             await process.stop()
     tally = people.tally(scenario)
     tally.kills = kills
+    tally.webhook_kills = webhook_kills
     tally.cut_off = await site.cut_off_sends()
     tally.seconds = time.monotonic() - started
     return tally

@@ -31,7 +31,7 @@ from bot.channels.telegram.profile import publish_profile
 from bot.channels.telegram.receive import WebhookReceiver, checked_secret, register_webhook, stop_webhook_then_poll
 from bot.channels.telegram.shared_pace import SharedSendPace
 from bot.channels.telegram.staff_group import StaffGroup
-from bot.keys import AFTER_LISTENING, ASSISTANT, DATABASE
+from bot.keys import AFTER_LISTENING, ASSISTANT, DATABASE, INSTANCE
 from core.channels import TELEGRAM, Arrival, Media, UnknownChannel
 from core.content import Content
 from core.errors import AssistantError
@@ -39,15 +39,16 @@ from core.flood import KeyedPace
 from core.messages import ConversationKey, Reply
 from core.settings import Settings
 from handover.desk import HandoverDesk
-from storage.leases import Leases, run_once_across_processes
+from storage.chores import Chores
+from storage.leases import Leases
 from storage.telegram_groups import GroupNotices
 from storage.telegram_outbox import TelegramOutbox
 from storage.telegram_updates import UpdateInbox
 
 log = logging.getLogger(__name__)
 
-# Among the processes sharing a database, the holder of this lease mirrors handovers into the staff group.
-STAFF_GROUP_LEASE = "telegram:staff-group"
+# Among the processes sharing a database, the one running this chore mirrors handovers into the staff group.
+STAFF_GROUP_CHORE = "telegram-staff-group"
 # Handled updates are kept (id and status only) this long, to recognise late duplicate deliveries.
 KEEP_HANDLED = timedelta(days=30)
 
@@ -75,6 +76,8 @@ class _Running:
     leases: Leases
     custody: Custody
     delivery: ReplyDelivery
+    # Work that runs in one process of the deployment at a time (the staff group's mirror).
+    chores: Chores
     staff_group: StaffGroup | None = None
     # Webhook requests get 503 until the work left from before this start has been taken back.
     ready: bool = False
@@ -168,6 +171,8 @@ class TelegramChannel:
             ttl=self._lease,
         )
         await custody.begin()
+        instance = app.get(INSTANCE)
+        chores = instance.chores if instance is not None else Chores(None, self._owner)
         self._running = _Running(
             application,
             inbox,
@@ -178,6 +183,7 @@ class TelegramChannel:
             leases,
             custody,
             delivery,
+            chores,
             staff_group,
         )
         assistant.channels.register(self)
@@ -224,11 +230,7 @@ class TelegramChannel:
         self._spawn(publish_profile(bot, running.content, running.dialogue))
         if running.staff_group is not None:
             # Every process hears every handover change (over Redis): one of them mirrors them.
-            self._spawn(
-                run_once_across_processes(
-                    running.leases, STAFF_GROUP_LEASE, self._owner, self._lease, running.staff_group.run
-                )
-            )
+            self._spawn(running.chores.run(STAFF_GROUP_CHORE, running.staff_group.run))
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
         """Reach a person outside an update they sent (a staff reply, a handback): Telegram took it for their phone."""

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from storage.leases import Leases, run_once_across_processes
+from storage.leases import Leases
 
 log = logging.getLogger(__name__)
 
@@ -39,19 +39,31 @@ class Chores:
         self._retry_after = retry_after
 
     async def run(self, name: str, chore: Chore) -> None:
-        """Run `chore` while this process holds its lease; wait for the lease otherwise; until cancelled.
-
-        A chore that fails is started again after a pause (in whichever process then holds the lease).
-        """
+        """Run `chore` while this process holds its lease; wait for the lease otherwise; until cancelled."""
         if self._leases is None:
             await chore()
             return
         while True:
             try:
-                await run_once_across_processes(self._leases, CHORE_PREFIX + name, self._holder, self._ttl, chore)
-                return  # the chore finished its work
+                async with self._leases.hold(CHORE_PREFIX + name, self._holder, self._ttl) as held:
+                    working = asyncio.create_task(chore(), name=f"chore:{name}")
+                    lost = asyncio.create_task(held.lost.wait())
+                    try:
+                        await asyncio.wait({working, lost}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        for task in (working, lost):
+                            task.cancel()
+                        await asyncio.gather(working, lost, return_exceptions=True)
+                    if working.cancelled():
+                        log.warning("the lease of the chore %s was lost; queuing up for it again", name)
+                        continue
+                    error = working.exception()
+                    if error is None:
+                        return  # the chore finished its work
+                    log.error("the chore %s stopped (%s); starting it again", name, type(error).__name__)
+                await asyncio.sleep(self._retry_after)
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # the chore's own failure, or the database away while waiting
-                log.error("the chore %s stopped (%s); starting it again", name, type(error).__name__)
+            except Exception as error:  # the database is away: wait and queue up for the lease again
+                log.warning("waiting for the chore %s failed (%s); trying again", name, type(error).__name__)
                 await asyncio.sleep(self._retry_after)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -87,6 +88,9 @@ async def serve_footprint(texts: list[str], nlu_url: str, nlu_token: str, workdi
     environ.update(
         ASSISTANT_VAR_DIR=str(workdir), ASSISTANT_HTTP_PORT=str(port), NLU_URL=nlu_url, NLU_TOKEN=nlu_token,
         ASSISTANT_ENV="production",
+        # As behind the reverse proxy of docs/deploy.md: each chat comes from its own address, so the
+        # web chat's per-address flood limits (all of this comes from 127.0.0.1) do not skip messages.
+        ASSISTANT_TRUSTED_PROXIES="127.0.0.1",
     )
     started = time.monotonic()
     process = subprocess.Popen(
@@ -115,10 +119,15 @@ async def serve_footprint(texts: list[str], nlu_url: str, nlu_token: str, workdi
     return {"first_answer": first_answer, "idle": idle, "busy": busy, "rate": rate, "messages": len(texts)}
 
 
+_PEOPLE = itertools.count(1)
+
+
 async def ask(session: Any, port: int, texts: list[str]) -> None:
     """Send each text in a new web chat (a message asking for a person silences the chat), awaiting the answer."""
     for text in texts:
-        async with session.ws_connect(f"http://127.0.0.1:{port}/chat/ws?lang=de", timeout=30) as chat:
+        person = next(_PEOPLE)
+        address = {"X-Forwarded-For": f"10.{person >> 16 & 255}.{person >> 8 & 255}.{person & 255}"}
+        async with session.ws_connect(f"http://127.0.0.1:{port}/chat/ws?lang=de", timeout=30, headers=address) as chat:
             assert (await chat.receive_json(timeout=30))["type"] == "history"
             assert (await chat.receive_json(timeout=30))["type"] == "reply"  # the welcome
             await chat.send_json({"type": "message", "text": text})

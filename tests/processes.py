@@ -103,3 +103,52 @@ class ServeProcess:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return ""
+
+
+class ServeChild:
+    """An `assistant serve` started as an asyncio child, its stderr kept line by line (to check what it logs)."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+        self.ready = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stderr is not None
+        async for raw in self.process.stderr:
+            line = raw.decode(errors="replace")
+            self.lines.append(line)
+            if "serving on" in line:
+                self.ready.set()
+
+    async def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+        await self.process.wait()
+        await self._reader
+
+    async def stop(self, signum: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        """Ask it to stop (SIGTERM) and return its exit code."""
+        if self.process.returncode is None:
+            self.process.send_signal(signum)
+        code = await asyncio.wait_for(self.process.wait(), timeout)
+        await self._reader
+        return code
+
+
+async def start_serve(environment: Mapping[str, str], timeout: float) -> ServeChild:
+    """Start `assistant serve` with exactly this environment and wait until it listens (killed if it does not)."""
+    assistant = Path(sys.executable).parent / "assistant"
+    process = await asyncio.create_subprocess_exec(
+        str(assistant), "serve", env=dict(environment), stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )
+    running = ServeChild(process)
+    try:
+        await asyncio.wait_for(running.ready.wait(), timeout)
+    except BaseException:
+        await running.kill()
+        raise
+    return running
+

@@ -16,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import signal
-import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,6 +26,7 @@ from storage.migrate import open_database
 from storage.telegram_outbox import TelegramOutbox
 from tests.fakes.nlu import FakeNlu
 from tests.fakes.telegram_api import FakeTelegram, Person
+from tests.processes import ServeChild, start_serve
 
 TOPIC_OF_TEXT = {
     "hello": "greeting",
@@ -99,37 +98,6 @@ def compare(asked: Sequence[str], answered: Sequence[str]) -> tuple[int, int, in
     return lost, duplicated, out_of_order
 
 
-class ServeProcess:
-    """A running `assistant serve` child process and what it logged."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.lines: list[str] = []
-        self.ready = asyncio.Event()
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.process.stderr is not None
-        async for raw in self.process.stderr:
-            line = raw.decode(errors="replace")
-            self.lines.append(line)
-            if "serving on" in line:
-                self.ready.set()
-
-    async def kill(self) -> None:
-        if self.process.returncode is None:
-            self.process.kill()
-        await self.process.wait()
-        await self._reader
-
-    async def stop(self) -> int:
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        code = await asyncio.wait_for(self.process.wait(), 30)
-        await self._reader
-        return code
-
-
 @dataclass
 class Site:
     """Where the assistant runs and what it talks to."""
@@ -161,20 +129,9 @@ class Site:
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET if webhook else "",
         }
 
-    async def start(self, port: int, webhook: bool) -> ServeProcess:
+    async def start(self, port: int, webhook: bool) -> ServeChild:
         """Start `assistant serve` and wait until it listens."""
-        assistant = Path(sys.executable).parent / "assistant"
-        process = await asyncio.create_subprocess_exec(
-            str(assistant), "serve", env=self.environment(port, webhook), stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-        )
-        running = ServeProcess(process)
-        try:
-            await asyncio.wait_for(running.ready.wait(), STARTUP_TIMEOUT)
-        except BaseException:
-            await running.kill()
-            raise
-        return running
+        return await start_serve(self.environment(port, webhook), STARTUP_TIMEOUT)
 
     async def cut_off_sends(self) -> int:
         async with open_database(self.database_url) as database:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,50 +14,19 @@ import aiohttp
 from tests.bot.conftest import WEBHOOK_SECRET, free_port
 from tests.fakes.nlu import FakeNlu
 from tests.fakes.telegram_api import SECRET_HEADER, FakeTelegram, Person
+from tests.processes import ServeChild, start_serve
 
 OLENA = Person(6001, "Olena", "uk")
 STARTUP_TIMEOUT = 120.0
 
 
-class ServeProcess:
-    """A running `assistant serve` and what it wrote to stderr."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-        self.lines: list[str] = []
-        self.ready = asyncio.Event()
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        assert self.process.stderr is not None
-        async for raw in self.process.stderr:
-            line = raw.decode(errors="replace")
-            self.lines.append(line)
-            if "serving on" in line:
-                self.ready.set()
-
-    async def stop(self, signum: int) -> int:
-        self.process.send_signal(signum)
-        code = await asyncio.wait_for(self.process.wait(), 20)
-        await self._reader
-        return code
-
-
 @asynccontextmanager
-async def serve(environment: dict[str, str]) -> AsyncIterator[ServeProcess]:
-    assistant = Path(sys.executable).parent / "assistant"
-    process = await asyncio.create_subprocess_exec(
-        str(assistant), "serve", env=environment, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )
-    running = ServeProcess(process)
+async def serve(environment: dict[str, str]) -> AsyncIterator[ServeChild]:
+    running = await start_serve(environment, STARTUP_TIMEOUT)
     try:
-        await asyncio.wait_for(running.ready.wait(), STARTUP_TIMEOUT)
         yield running
     finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
+        await running.kill()
 
 
 def environment(api: FakeTelegram, nlu: FakeNlu, nlu_url: str, tmp_path: Path, port: int, webhook: bool) -> dict[str, str]:

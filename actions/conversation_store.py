@@ -3,9 +3,9 @@
 Each conversation is one row, read at the start of a message and written at its end, so a second
 process (or a restarted one) carries on where the last message left off.
 
-Slow or locked storage never holds up an answer. A state that cannot be written within a moment
+Slow or locked storage does not hold up an answer for long. A state that cannot be written within a moment
 waits in memory and is written, retried with growing pauses, as soon as the database takes it; the
-conversation's next message reads it from there. A read that fails or takes too long goes on with the
+conversation's next message reads it from there. A read that fails or takes more than 3 s goes on with the
 last state this process knew of the conversation (a bounded recollection, so memory does not grow
 with the people ever seen), or a fresh one.
 """
@@ -36,8 +36,12 @@ log = logging.getLogger(__name__)
 DEFAULT_RETENTION = timedelta(days=30)
 # Deleting keys in batches keeps each statement within the databases' parameter limits.
 _BATCH = 400
-# How long an answer waits for its state to be read or written before going on without the database.
-DEFAULT_WAIT = 0.25
+# How long an answer waits for its state to be written before going on (the write goes on behind it).
+DEFAULT_WRITE_WAIT = 0.25
+# How long it waits for its state to be read before going on with the last known one: longer, because
+# a busy database queues reads for a while (the web chat says "one moment" at 3 s), and a stale state
+# is worse than a slow one; a locked SQLite does not block reads (WAL).
+DEFAULT_READ_WAIT = 3.0
 # How many conversations' last known states are kept as the fallback for an unreadable database.
 DEFAULT_RECOLLECTION = 4096
 
@@ -78,7 +82,8 @@ class DatabaseConversationStore:
         database: Database,
         clock: Callable[[], datetime] = utc_now,
         retention: timedelta = DEFAULT_RETENTION,
-        wait: float = DEFAULT_WAIT,
+        read_wait: float = DEFAULT_READ_WAIT,
+        write_wait: float = DEFAULT_WRITE_WAIT,
         recollection: int = DEFAULT_RECOLLECTION,
         first_pause: float = 0.2,
         longest_pause: float = 5.0,
@@ -86,7 +91,8 @@ class DatabaseConversationStore:
         self._database = database
         self._clock = clock
         self.retention = retention
-        self._wait = wait
+        self._read_wait = read_wait
+        self._write_wait = write_wait
         self._recollection = recollection
         self._first_pause = first_pause
         self._longest_pause = longest_pause
@@ -101,10 +107,10 @@ class DatabaseConversationStore:
         if (unsaved := self._unsaved.get(row)) is not None:
             return unsaved.state  # newer than what the database holds
         reading = asyncio.ensure_future(self._read(row))
-        done, _ = await asyncio.wait({reading}, timeout=self._wait)
+        done, _ = await asyncio.wait({reading}, timeout=self._read_wait)
         if not done:
             reading.add_done_callback(_ignore_outcome)
-            log.warning("conversation state not read within %.2f s; going on with the last known one", self._wait)
+            log.warning("conversation state not read within %.2f s; going on with the last known one", self._read_wait)
         elif (error := reading.exception()) is not None:
             log.warning("conversation state not read (%s); going on with the last known one", type(error).__name__)
         else:
@@ -126,7 +132,7 @@ class DatabaseConversationStore:
             self._writers[row] = asyncio.create_task(self._write(row), name="conversation-state")
         else:
             unsaved.state = state  # the writer under way writes this one next
-        await asyncio.wait({unsaved.stored}, timeout=self._wait)
+        await asyncio.wait({unsaved.stored}, timeout=self._write_wait)
 
     async def forget(self, keys: Iterable[ConversationKey]) -> int:
         """Delete the state of these conversations (erasure, or their channel forgot them); return how many."""

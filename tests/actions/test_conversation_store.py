@@ -80,7 +80,7 @@ async def test_forgetting_and_moving_a_conversation(database: Database) -> None:
 
 
 async def test_a_state_waits_for_slow_storage_and_is_written_in_the_end(database: Database) -> None:
-    store = DatabaseConversationStore(database, wait=0.05, first_pause=0.01)
+    store = DatabaseConversationStore(database, write_wait=0.05, first_pause=0.01)
     released = asyncio.Event()
     upsert = store._upsert
     failures = 0
@@ -108,7 +108,7 @@ async def test_a_state_waits_for_slow_storage_and_is_written_in_the_end(database
 
 
 async def test_an_unreadable_database_goes_on_with_the_last_known_state(database: Database) -> None:
-    store = DatabaseConversationStore(database, wait=0.05)
+    store = DatabaseConversationStore(database, read_wait=0.05)
     await store.save(OLENA, FULL)
 
     async def hanging(row: str) -> ConversationState:
@@ -126,7 +126,7 @@ async def test_an_unreadable_database_goes_on_with_the_last_known_state(database
 
 
 async def test_erasure_waits_for_a_state_under_way_so_it_does_not_come_back(database: Database) -> None:
-    store = DatabaseConversationStore(database, wait=0.01, first_pause=0.01)
+    store = DatabaseConversationStore(database, write_wait=0.01, first_pause=0.01)
     upsert = store._upsert
     attempts = 0
 

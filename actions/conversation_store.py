@@ -26,6 +26,7 @@ from sqlalchemy import Boolean, Integer, String, Text, delete, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from actions.conversations import ConversationState
+from core import writers
 from core.clock import utc_now
 from core.messages import ConversationKey
 from storage.db import Base, Database, dialect_insert
@@ -179,19 +180,12 @@ class DatabaseConversationStore:
 
     async def settled(self) -> None:
         """Wait until every waiting state is written."""
-        while self._writers:
-            await asyncio.gather(*list(self._writers.values()), return_exceptions=True)
+        await writers.settled(self._writers)
 
     async def close(self, timeout: float = 5.0) -> None:
         """Give waiting states a last chance when the app stops; say how many could not be written (no content)."""
-        try:
-            await asyncio.wait_for(self.settled(), timeout)
-        except TimeoutError:
-            pass
+        await writers.stop(self._writers, timeout)
         left = self.unsaved()
-        for writer in list(self._writers.values()):
-            writer.cancel()
-        await asyncio.gather(*list(self._writers.values()), return_exceptions=True)
         if left:
             log.error("the state of %d conversation(s) could not be written before stopping: storage was unavailable", left)
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core import writers
 from storage.web_chat import TranscriptLine, Transcripts
 
 log = logging.getLogger(__name__)
@@ -63,19 +64,12 @@ class TranscriptKeeper:
 
     async def settled(self) -> None:
         """Wait until every queued line is stored."""
-        while self._writers:
-            await asyncio.gather(*list(self._writers.values()), return_exceptions=True)
+        await writers.settled(self._writers)
 
     async def close(self, timeout: float = 5.0) -> None:
         """Give queued lines a last chance when the app stops; say how many could not be kept (no text)."""
-        try:
-            await asyncio.wait_for(self.settled(), timeout)
-        except TimeoutError:
-            pass
+        await writers.stop(self._writers, timeout)
         left = self.pending()
-        for task in list(self._writers.values()):
-            task.cancel()
-        await asyncio.gather(*list(self._writers.values()), return_exceptions=True)
         if left:
             log.error("%d web chat line(s) could not be kept before stopping: storage was unavailable", left)
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
 from bot.app import Assistant
 from core.content import Content
 from core.settings import Settings
+from handover.desk import HandoverDesk
 from handover.models import ClosedBy
 from tests.fakes.telegram_api import FakeTelegram, Person
 from tests.handover.conftest import Clock, StaffedBot, staffed_bot
@@ -116,6 +119,31 @@ async def test_the_claim_button_shows_who_has_it(group_bot: StaffedBot) -> None:
     await eventually(claimed)
     note = (await api.wait_for_messages(STAFF_CHAT, 2))[-1]
     assert "Olga (Telegram) hat das Gespräch übernommen" in note["text"]
+
+
+async def test_a_press_before_the_post_is_stored_still_counts(
+    group_bot: StaffedBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow database (or the mirror in another process) stores the post after Telegram shows it."""
+    stored = HandoverDesk.note_staff_post
+
+    async def slowly(self: HandoverDesk, *args: Any, **kwargs: Any) -> Any:
+        await asyncio.sleep(0.6)
+        return await stored(self, *args, **kwargs)
+
+    monkeypatch.setattr(HandoverDesk, "note_staff_post", slowly)
+    api = group_bot.api
+    api.send_text(OLENA, "/human")
+    handover = await handover_of(group_bot, OLENA)
+    [header] = await api.wait_for_messages(STAFF_CHAT, 1)
+    assert await group_bot.desk.handover_of_staff_post(STAFF_CHAT, header["message_id"]) is None, "pressed before it is stored"
+    api.press(OLGA, header, f"staff:claim:{handover.id}")
+
+    async def claimed() -> bool:
+        found = await group_bot.desk.get(handover.id)
+        return found is not None and found.claimed_by_name == "Olga (Telegram)"
+
+    await eventually(claimed)
 
 
 async def test_a_forged_staff_button_from_a_person_does_nothing(group_bot: StaffedBot) -> None:

@@ -30,6 +30,10 @@ from bot.channels.telegram.staff_text import inert, quoted, shorten
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
+# A colleague can press a button or reply to a post before its process has stored the post (a slow
+# database, or the mirror running in another process): the post's handover is looked up again for a
+# few seconds before the press counts as unknown.
+STORED_POST_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.6)
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -127,7 +131,7 @@ class StaffGroup:
         if query.message.chat.id != self._chat_id:
             return None  # not from the staff group: a person cannot act as staff
         action, _, number = (query.data or "").removeprefix("staff:").partition(":")
-        posted = await self._desk.handover_of_staff_post(self._chat_id, query.message.message_id)
+        posted = await self._stored_post(query.message.message_id)
         if posted is None or str(posted) != number:
             return None
         staff = StaffMember(f"telegram:{user.id}", f"{user.first_name} (Telegram)")
@@ -147,9 +151,21 @@ class StaffGroup:
             if found is not None:
                 return found
         replied = message.reply_to_message
-        if replied is not None:
-            return await self._desk.handover_of_staff_post(self._chat_id, replied.message_id)
-        return None
+        if replied is None:
+            return None
+        if replied.from_user is not None and replied.from_user.id == self._bot.id:
+            return await self._stored_post(replied.message_id)
+        return await self._desk.handover_of_staff_post(self._chat_id, replied.message_id)
+
+    async def _stored_post(self, post_id: int) -> int | None:
+        """Return the handover a post of the bot's belongs to, waiting briefly for a post just sent."""
+        found = await self._desk.handover_of_staff_post(self._chat_id, post_id)
+        for pause in STORED_POST_WAITS:
+            if found is not None:
+                break
+            await asyncio.sleep(pause)
+            found = await self._desk.handover_of_staff_post(self._chat_id, post_id)
+        return found
 
     async def _note(self, message: TelegramMessage, text: str) -> None:
         await self._bot.send_message(

@@ -171,14 +171,15 @@ async def test_thirty_a_second_overall_and_a_429_hold_both_processes(
     accepted = sends(api)
     assert len(accepted) == len(updates)
     # Redis grants a turn every 1/30 s; the fake sees each request after its process's own delay
-    # (on two loaded cores sometimes much later: a request waits for the event loop and a
-    # connection), so arrivals bunch: up to 40 were seen in one second and 98 in three. Two
-    # processes pacing themselves alone sent 54 to 70 in one second here. All 120 take at least
-    # 119/30 s plus the 2 s held off, whenever each arrived.
+    # (a granted request may wait for its event loop and a connection), so arrivals can bunch a
+    # little: 29 in one second and 85 in three were seen here. Two processes pacing themselves
+    # alone sent 54 to 70 in one second. (Up to 49 were seen while Redis cut waits of less than
+    # a millisecond to none, letting requests go without a turn.) All 120 take at least 119/30 s
+    # plus the 2 s held off, whenever each arrived.
     times = [call.at for call in accepted]
     print(f"most sends in 1 s: {most_in_window(times, 1.0)}, in 3 s: {most_in_window(times, 3.0)}")
-    assert most_in_window(times, 1.0) <= OVERALL_PER_SECOND * 1.5, times
-    assert most_in_window(times, 3.0) <= OVERALL_PER_SECOND * 3 * 1.2, times
+    assert most_in_window(times, 1.0) <= OVERALL_PER_SECOND * 1.25, times
+    assert most_in_window(times, 3.0) <= OVERALL_PER_SECOND * 3 * 1.1, times
     assert times[-1] - times[0] >= (len(times) - 1) / OVERALL_PER_SECOND + 1.0, times
     [refused] = [call for call in api.calls_of("sendMessage") if call.status == 429]
     # Requests already on their way when the 429 came may still arrive; then nothing until it ends.

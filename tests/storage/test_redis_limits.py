@@ -30,6 +30,25 @@ async def test_two_processes_share_one_rate() -> None:
         assert in_any_second <= 21, in_any_second
 
 
+async def test_a_rate_whose_interval_is_not_whole_milliseconds_holds() -> None:
+    """Telegram's 30 a second is one every 33⅓ ms: a wait of a fraction of a millisecond is still a wait."""
+    namespace = fresh_namespace()
+    async with redis_client() as one, redis_client() as two:
+        paces = [SharedPace(one, namespace), SharedPace(two, namespace)]
+        sent: list[float] = []
+
+        async def send(pace: SharedPace) -> None:
+            await pace.wait("overall", rate=30, period=1.0, burst=1)
+            sent.append(time.monotonic())
+
+        started = time.monotonic()
+        await asyncio.gather(*(send(paces[n % 2]) for n in range(90)))
+        elapsed = time.monotonic() - started
+        assert elapsed >= 89 / 30 - 0.05, f"90 turns at 30/s took only {elapsed:.2f} s"
+        sent.sort()
+        assert max(sum(1 for t in sent if s <= t < s + 1.0) for s in sent) <= 31
+
+
 async def test_a_burst_then_the_steady_rate_per_key() -> None:
     async with redis_client() as client:
         pace = SharedPace(client, fresh_namespace())

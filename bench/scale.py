@@ -139,12 +139,12 @@ def app_process(port: int) -> None:
     """Run one app process (a child of this benchmark) with Telegram's send limits lifted, until SIGTERM."""
     from bot.channels.telegram import TelegramChannel, TelegramLimits
     from bot.channels.web import WebChatChannel
-    from bot.web import serve
+    from bot.web import run_serving, serve
     from core.settings import Settings
 
     settings = Settings.from_env()
     limits = TelegramLimits(chat_burst=0, overall_per_second=0, flood_messages=10**6)
-    asyncio.run(serve(settings, [WebChatChannel(settings), TelegramChannel(settings, limits)]))
+    run_serving(serve(settings, [WebChatChannel(settings), TelegramChannel(settings, limits)]))
 
 
 @asynccontextmanager

@@ -260,7 +260,7 @@ def _run_chat(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.demo import announce, create_demo_logins
-    from bot.web import serve
+    from bot.web import run_serving, serve
 
     telegram = "off"
     if settings.telegram_bot_token:
@@ -271,7 +271,7 @@ def _run_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"assistant: serving on http://{settings.http_host}:{port} (telegram: {telegram})", file=sys.stderr, flush=True)
         announce(settings.http_host, port, logins, sys.stdout)
 
-    asyncio.run(serve(settings, ready=ready))
+    run_serving(serve(settings, ready=ready))
     return 0
 
 

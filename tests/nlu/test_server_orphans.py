@@ -24,12 +24,14 @@ FAKE_RASA = textwrap.dedent(
     """
 )
 
-# The app's side: start the server the way nlu.runtime does, report its pid, then wait to be killed.
+# The app's side: start the server the way nlu.runtime does, on the serving process's event loop
+# (uvloop), report its pid, then wait to be killed.
 APP = textwrap.dedent(
     """\
     import asyncio, sys
     from pathlib import Path
     import aiohttp
+    from bot.web import run_serving
     from nlu.server import RasaServer
 
     async def main():
@@ -39,7 +41,7 @@ APP = textwrap.dedent(
             print(server.pid, flush=True)
             await asyncio.sleep(600)
 
-    asyncio.run(main())
+    run_serving(main())
     """
 )
 

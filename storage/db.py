@@ -5,10 +5,13 @@ Opening a database for use (connect, then migrate) is storage/migrate.py's `open
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,6 +22,8 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.types import TypeDecorator
 
 from core.settings import async_database_url
+
+T = TypeVar("T")
 
 # SQLite makes a second writer wait for the lock this long instead of failing at once.
 SQLITE_BUSY_TIMEOUT = 30.0
@@ -77,6 +82,23 @@ def connect(url: str, schema: str | None = None) -> Database:
     if schema:
         engine = engine.execution_options(schema_translate_map={None: schema})
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False), schema)
+
+
+async def uninterrupted(work: Awaitable[T]) -> T:
+    """Await a short transaction that a cancellation must not cut off in the middle of a statement.
+
+    Cancelled mid-statement, an async session can leave its connection behind with the
+    statement still open, and on SQLite that open write holds the database's lock: every other
+    writer then waits out the busy timeout (30 s). Background loops (leases, chores) are cancelled
+    whenever the app stops, so their writes finish first and the cancellation is passed on after.
+    """
+    task = asyncio.ensure_future(work)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        with suppress(Exception):
+            await task
+        raise
 
 
 def dialect_insert(table: type[Base] | Table, dialect: Dialect) -> postgresql.Insert | sqlite.Insert:

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql import Select
 
 from core.clock import utc_now
-from storage.db import Base, Database, dialect_insert
+from storage.db import Base, Database, dialect_insert, uninterrupted
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,12 @@ class Leases:
             },
             where=(LeaseRecord.holder == holder) | (LeaseRecord.expires_at <= now),
         ).returning(LeaseRecord.holder)
-        async with self._database.sessions() as session, session.begin():
-            won = (await session.execute(statement)).scalar_one_or_none()
-        return won == holder
+
+        async def take() -> str | None:
+            async with self._database.sessions() as session, session.begin():
+                return (await session.execute(statement)).scalar_one_or_none()
+
+        return await uninterrupted(take()) == holder
 
     async def renew(self, name: str, holder: str, ttl: timedelta) -> bool:
         """Extend our lease by `ttl` from now; False once it expired or is not ours.
@@ -98,13 +101,7 @@ class Leases:
         over the work it covered, so its holder must stop and acquire it anew.
         """
         now = self._clock()
-        async with self._database.sessions() as session, session.begin():
-            result = await session.execute(
-                update(LeaseRecord)
-                .where(LeaseRecord.name == name, LeaseRecord.holder == holder, LeaseRecord.expires_at > now)
-                .values(expires_at=now + ttl)
-            )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return await uninterrupted(self._expire(name, holder, now, now + ttl))
 
     async def release(self, name: str, holder: str) -> bool:
         """Give up `name` if we hold it, so the next holder need not wait for it to expire.
@@ -113,11 +110,15 @@ class Leases:
         (a new Telegram poller takes over its predecessor's unhandled updates first).
         """
         now = self._clock()
+        return await uninterrupted(self._expire(name, holder, now, now))
+
+    async def _expire(self, name: str, holder: str, now: datetime, expires_at: datetime) -> bool:
+        """Set when our unexpired lease `name` expires (renewed: later; released: now); False if it is not ours."""
         async with self._database.sessions() as session, session.begin():
             result = await session.execute(
                 update(LeaseRecord)
                 .where(LeaseRecord.name == name, LeaseRecord.holder == holder, LeaseRecord.expires_at > now)
-                .values(expires_at=now)
+                .values(expires_at=expires_at)
             )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 

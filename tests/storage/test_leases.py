@@ -140,3 +140,20 @@ async def test_a_lease_taken_over_after_expiry_is_reported_lost(database: Databa
 def test_holder_ids_name_the_process_and_differ() -> None:
     first, second = new_holder_id(), new_holder_id()
     assert first != second and first.split(":")[1] == second.split(":")[1]
+
+
+async def test_cancelling_a_lease_call_midway_leaves_the_database_free(database: Database) -> None:
+    """Lease calls run in loops the app cancels when it stops; cut off mid-statement, one left
+    SQLite locked, and every write after it waited out the busy timeout (30 s)."""
+    leases = Leases(database, Clock())
+
+    async def cancelled_calls_then_more() -> None:
+        for attempt in range(120):
+            call = asyncio.create_task(leases.acquire(f"chore:{attempt}", "process-a", TTL))
+            await asyncio.sleep(attempt % 40 / 10000)  # anywhere from before the statement to after it
+            call.cancel()
+            await asyncio.gather(call, return_exceptions=True)
+        assert await leases.acquire("database", "process-b", TTL)
+        assert await leases.release("database", "process-b")
+
+    await asyncio.wait_for(cancelled_calls_then_more(), 10)

@@ -8,11 +8,13 @@ In one run, in alternating rounds (so load from other work on the machine falls 
   REST channel; each message a new conversation, answered in the HTTP response. Trained with fewer
   epochs than the default: training time changes, the work per message does not.
 - raw parse: `/model/parse` of the assistant's own Rasa NLU server (the same one the app uses).
-- the assistant with 1 and with 2 app processes (two deployments side by side, each on its own
+- the assistant with 1 and with 2 app processes (deployments side by side, each on its own
   PostgreSQL database; the pair shares Redis): Telegram updates posted to the processes' webhooks
   in turn, as a reverse proxy would, each from a new person; timed from the POST until the reply
   reaches the fake Bot API. Telegram's send limits are lifted to see what the pipeline can do.
-Each path runs 8 messages at a time, closed loop. Memory per process is read from /proc at the end.
+- one app process on asyncio's own event loop instead of uvloop (what `assistant serve` runs on).
+Each path runs 8 messages at a time, closed loop. The app processes' CPU per message is read from
+/proc around each of their rounds, memory per process at the end.
 """
 
 from __future__ import annotations
@@ -135,7 +137,7 @@ async def rasa_full_stack(rasa: Path, bot: Path, session: aiohttp.ClientSession)
         log.close()
 
 
-def app_process(port: int) -> None:
+def app_process(port: int, plain_loop: bool) -> None:
     """Run one app process (a child of this benchmark) with Telegram's send limits lifted, until SIGTERM."""
     from bot.channels.telegram import TelegramChannel, TelegramLimits
     from bot.channels.web import WebChatChannel
@@ -144,12 +146,17 @@ def app_process(port: int) -> None:
 
     settings = Settings.from_env()
     limits = TelegramLimits(chat_burst=0, overall_per_second=0, flood_messages=10**6)
-    run_serving(serve(settings, [WebChatChannel(settings), TelegramChannel(settings, limits)]))
+    serving = serve(settings, [WebChatChannel(settings), TelegramChannel(settings, limits)])
+    if plain_loop:
+        asyncio.run(serving)
+    else:
+        run_serving(serving)
 
 
 @asynccontextmanager
 async def deployment(
-    processes: int, database_url: str, nlu: tuple[str, str], api_url: str, token: str, workdir: Path, redis: bool
+    processes: int, database_url: str, nlu: tuple[str, str], api_url: str, token: str, workdir: Path, redis: bool,
+    plain_loop: bool = False,
 ) -> AsyncIterator[tuple[list[str], list[int]]]:
     """Start `processes` app processes on one database; yield their webhook URLs and pids."""
     from tests.processes import ServeProcess, free_port
@@ -162,14 +169,16 @@ async def deployment(
             webhook = f"http://127.0.0.1:{port}/telegram/webhook"
             environ = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "NLU_", "TELEGRAM_"))}
             environ.update(
-                ASSISTANT_DATABASE_URL=database_url, ASSISTANT_VAR_DIR=str(workdir / f"app-{processes}-{number}"),
+                ASSISTANT_DATABASE_URL=database_url,
+                ASSISTANT_VAR_DIR=str(workdir / f"app-{processes}-{number}{'-asyncio' if plain_loop else ''}"),
                 ASSISTANT_HTTP_PORT=str(port), ASSISTANT_ENV="production", NLU_URL=nlu[0], NLU_TOKEN=nlu[1],
                 TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_URL=api_url, TELEGRAM_WEBHOOK_URL=webhook,
                 TELEGRAM_WEBHOOK_SECRET=SECRET, **({"ASSISTANT_REDIS_URL": REDIS_URL} if redis else {}),
             )
-            log = (workdir / f"app-{processes}-{number}.log").open("ab")
+            log = (workdir / f"app-{processes}-{number}{'-asyncio' if plain_loop else ''}.log").open("ab")
             children.append(subprocess.Popen(
-                [sys.executable, __file__, "--app-process", str(port)], env=environ, cwd=ROOT,
+                [sys.executable, __file__, "--app-process", str(port), *(["--plain-loop"] if plain_loop else [])],
+                env=environ, cwd=ROOT,
                 stdout=log, stderr=log, start_new_session=True,
             ))
             urls.append(webhook)
@@ -189,11 +198,23 @@ async def deployment(
 class Path_:
     """One measured path: a name and a coroutine answering one message (by index)."""
 
-    def __init__(self, name: str, call: Callable[[int], Awaitable[None]]) -> None:
+    def __init__(self, name: str, call: Callable[[int], Awaitable[None]], pids: Sequence[int] = ()) -> None:
         self.name = name
         self.call = call
+        self.pids = list(pids)  # the app processes whose CPU time this path is charged with
         self.latencies: list[float] = []
         self.seconds = 0.0
+        self.cpu_seconds = 0.0
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User and system CPU time the processes `pids` have used so far, from /proc."""
+    ticks = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rpartition(")")[2].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def measure_rounds(paths: Sequence[Path_], messages: int, rounds: int) -> None:
@@ -213,9 +234,10 @@ async def measure_rounds(paths: Sequence[Path_], messages: int, rounds: int) -> 
                     await path.call(index)
                     path.latencies.append(time.perf_counter() - started)
 
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), cpu_seconds(path.pids)
             await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
             path.seconds += time.perf_counter() - started
+            path.cpu_seconds += cpu_seconds(path.pids) - cpu
 
 
 def rss_of(pid: int) -> str:
@@ -269,6 +291,10 @@ async def run(args: argparse.Namespace) -> str:
         pair = await stack.enter_async_context(
             deployment(2, pair_db, (nlu.url, nlu.token), api_url, api.token, workdir, redis=True)
         )
+        plain_db = await stack.enter_async_context(fresh_database_url("postgresql", workdir))
+        plain = await stack.enter_async_context(
+            deployment(1, plain_db, (nlu.url, nlu.token), api_url, api.token, workdir, redis=False, plain_loop=True)
+        )
 
         async def rasa_turn(index: int) -> None:
             body = {"sender": f"bench-{index}", "message": texts[index % len(texts)]}
@@ -299,8 +325,9 @@ async def run(args: argparse.Namespace) -> str:
         paths = [
             *([Path_("Rasa's own full stack (`rasa run`, `rasa init` bot, REST channel)", rasa_turn)] if full_url else []),
             Path_("raw `/model/parse` (the assistant's NLU server)", raw_parse),
-            Path_("assistant, Telegram webhook, 1 app process", webhook_turn(single[0])),
-            Path_("assistant, Telegram webhook, 2 app processes (+ Redis)", webhook_turn(pair[0])),
+            Path_("assistant, Telegram webhook, 1 app process", webhook_turn(single[0]), single[1]),
+            Path_("assistant, Telegram webhook, 2 app processes (+ Redis)", webhook_turn(pair[0]), pair[1]),
+            Path_("assistant, Telegram webhook, 1 app process on asyncio's loop (not uvloop)", webhook_turn(plain[0]), plain[1]),
         ]
         warm = [Path_(p.name, p.call) for p in paths]
         await measure_rounds(warm, CONCURRENCY * len(paths), 1)
@@ -310,6 +337,7 @@ async def run(args: argparse.Namespace) -> str:
             ("Rasa NLU server (`rasa run --enable-api`)", rss_of(nlu.pid) if nlu.pid else "– (not started here)"),
             *((f"app process {n + 1} of 2", rss_of(pid)) for n, pid in enumerate(pair[1])),
             ("app process, alone", rss_of(single[1][0])),
+            ("app process, alone, asyncio's loop", rss_of(plain[1][0])),
         ]
     # The first path is the baseline: Rasa's full stack, or (smoke run) raw parse.
     base_rate = len(paths[0].latencies) / paths[0].seconds
@@ -317,9 +345,10 @@ async def run(args: argparse.Namespace) -> str:
     for path in paths:
         rate = len(path.latencies) / path.seconds
         quantiles = statistics.quantiles(path.latencies, n=100)
+        cpu = f"{path.cpu_seconds / len(path.latencies) * 1000:.1f} ms" if path.pids else "–"
         rows.append(
             f"| {path.name} | {len(path.latencies)} | {rate:.1f} | {quantiles[49] * 1000:.0f} ms | "
-            f"{quantiles[98] * 1000:.0f} ms | {rate / base_rate:.2f}× |"
+            f"{quantiles[98] * 1000:.0f} ms | {rate / base_rate:.2f}× | {cpu} |"
         )
     return "\n".join([
         "# Scale: the assistant next to Rasa's own full stack",
@@ -330,8 +359,9 @@ async def run(args: argparse.Namespace) -> str:
         f"load average {os.getloadavg()[0]:.1f} at the end. Everything (load generator, fake Bot API, PostgreSQL, "
         "Redis, the Rasa servers and the app processes) shares this machine.",
         "",
-        f"| path | messages | messages/s | p50 | p99 | vs {'Rasa' + chr(39) + 's full stack' if full_url else 'raw parse (smoke run: no full stack)'} |",
-        "| --- | --- | --- | --- | --- | --- |",
+        f"| path | messages | messages/s | p50 | p99 | vs {'Rasa' + chr(39) + 's full stack' if full_url else 'raw parse (smoke run: no full stack)'} "
+        "| app CPU per message |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
         "| process | resident memory at the end |",
@@ -354,9 +384,10 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "scale.md")
     parser.add_argument("--smoke", action="store_true", help="a few messages per path (CI); pass --output too")
     parser.add_argument("--app-process", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--plain-loop", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.app_process:
-        app_process(args.app_process)
+        app_process(args.app_process, args.plain_loop)
         return
     if args.smoke:
         args.messages, args.rounds = 16, 2

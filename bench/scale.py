@@ -165,17 +165,17 @@ async def deployment(
     urls: list[str] = []
     try:
         for number in range(processes):
+            name = f"app-{processes}-{number}{'-asyncio' if plain_loop else ''}"
             port = free_port()
             webhook = f"http://127.0.0.1:{port}/telegram/webhook"
             environ = {k: v for k, v in os.environ.items() if not k.startswith(("ASSISTANT_", "NLU_", "TELEGRAM_"))}
             environ.update(
-                ASSISTANT_DATABASE_URL=database_url,
-                ASSISTANT_VAR_DIR=str(workdir / f"app-{processes}-{number}{'-asyncio' if plain_loop else ''}"),
+                ASSISTANT_DATABASE_URL=database_url, ASSISTANT_VAR_DIR=str(workdir / name),
                 ASSISTANT_HTTP_PORT=str(port), ASSISTANT_ENV="production", NLU_URL=nlu[0], NLU_TOKEN=nlu[1],
                 TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_URL=api_url, TELEGRAM_WEBHOOK_URL=webhook,
                 TELEGRAM_WEBHOOK_SECRET=SECRET, **({"ASSISTANT_REDIS_URL": REDIS_URL} if redis else {}),
             )
-            log = (workdir / f"app-{processes}-{number}{'-asyncio' if plain_loop else ''}.log").open("ab")
+            log = (workdir / f"{name}.log").open("ab")
             children.append(subprocess.Popen(
                 [sys.executable, __file__, "--app-process", str(port), *(["--plain-loop"] if plain_loop else [])],
                 env=environ, cwd=ROOT,

@@ -16,24 +16,28 @@ from redis.asyncio import Redis
 
 from core.flood import Admission
 
-# Generic cell rate algorithm: one "theoretical arrival time" per key. A request may go when it is
-# at most `burst` intervals ahead of now; otherwise the script answers how many ms to wait, rounded
-# up: Redis turns a Lua number into an integer by cutting it, and a wait of 0.7 ms read as 0 would
-# let a request go without taking a turn (at 30/s, one every 33⅓ ms, that happened all the time).
+# Generic cell rate algorithm with reservations: one "theoretical arrival time" (tat) per key.
+# Each caller is given its own turn at once and told how many ms away it is; the tat moves on by
+# one interval. Callers then sleep to their turn instead of asking again: no crowd of waiters
+# re-asking for every turn (N waiters cost N calls per request, not N per turn), and no turn is
+# lost when its waiter wakes a little late on a busy machine. While a hold-off (Telegram's
+# retry_after) is set, nothing is reserved: the answer is the hold's remaining ms, negated.
+# Waits are rounded up: Redis turns a Lua number into an integer by cutting it, and a turn 0.7 ms
+# away read as 0 would go early.
 _PACE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local held = tonumber(redis.call('PTTL', KEYS[2]))
-if held > 0 then return held end
+if held > 0 then return -held end
 local interval = tonumber(ARGV[1])
 if interval <= 0 then return 0 end
 local burst = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-local allowed_at = tat - interval * burst
-if now < allowed_at then return math.ceil(allowed_at - now) end
+local turn = tat - interval * burst
 tat = tat + interval
 redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now + interval))
+if turn > now then return math.ceil(turn - now) end
 return 0
 """
 
@@ -62,6 +66,12 @@ if redis.call('SET', KEYS[2], '1', 'NX', 'PX', window) then return 'slow_down' e
 return 'skip'
 """
 
+
+async def _sleep(milliseconds: int) -> float:
+    await asyncio.sleep(milliseconds / 1000)
+    return milliseconds / 1000
+
+
 def digest(key: Hashable) -> str:
     """Name a sender or chat in Redis without its id."""
     return hashlib.sha256(repr(key).encode()).hexdigest()[:24]
@@ -80,16 +90,28 @@ class SharedPace:
         interval = period * 1000 / rate if key is not None and rate > 0 else 0
         waited = 0.0
         while True:
-            delay = int(
+            answer = int(
                 await self._pace(
                     keys=[f"{self._namespace}:pace:{key or '-'}", f"{self._namespace}:hold"],
                     args=[interval, max(burst - 1, 0)],
                 )
             )
-            if delay <= 0:
+            if answer == 0:
                 return waited
-            await asyncio.sleep(delay / 1000)
-            waited += delay / 1000
+            if answer < 0:  # held off: nothing was reserved; ask again when the hold ends
+                waited += await _sleep(-answer)
+                continue
+            # Our turn is `answer` ms away and ours alone: sleep to it and go, unless a hold-off
+            # (a 429 to any process) began meanwhile; then give the turn up and ask again after it.
+            waited += await _sleep(answer)
+            held = await self._held()
+            if held <= 0:
+                return waited
+            waited += await _sleep(held)
+
+    async def _held(self) -> int:
+        """Milliseconds left of a hold-off (0 or less: none)."""
+        return int(await self._client.pttl(f"{self._namespace}:hold"))
 
     async def hold_off(self, seconds: float) -> None:
         """Stop every process's requests for `seconds` from now (Telegram's retry_after), unless held longer."""

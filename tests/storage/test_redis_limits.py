@@ -42,6 +42,26 @@ async def test_a_rate_whose_interval_is_not_whole_milliseconds_holds() -> None:
     assert in_any_second <= 31
 
 
+async def test_waiters_are_given_their_turns_instead_of_asking_for_each_one() -> None:
+    """Forty waiters for one pace: each asks Redis about once, not once for every turn before its own."""
+    async with redis_client() as client:
+        pace = SharedPace(client, fresh_namespace())
+        script = pace._pace
+        calls = 0
+
+        async def counted(**arguments: object) -> object:
+            nonlocal calls
+            calls += 1
+            return await script(**arguments)
+
+        pace._pace = counted  # type: ignore[assignment]
+        started = time.monotonic()
+        await asyncio.gather(*(pace.wait("overall", rate=40, period=1.0) for _ in range(40)))
+        elapsed = time.monotonic() - started
+    assert calls == 40, f"{calls} calls to Redis for 40 turns"
+    assert 39 / 40 - 0.05 <= elapsed, elapsed
+
+
 async def test_a_burst_then_the_steady_rate_per_key() -> None:
     async with redis_client() as client:
         pace = SharedPace(client, fresh_namespace())

@@ -69,6 +69,43 @@ async def test_erasing_the_handover_erases_the_web_transcript_too(chat: RunningC
         assert await session.get(WebChatSession, session_id) is None
 
 
+async def test_erasing_also_drops_lines_still_waiting_to_be_written(
+    chat: RunningChat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Storage is stuck: lines wait in memory to be written. Erasing must not let them be written after it."""
+    transcripts = chat.app[WEB_CHAT].transcripts
+    keeper = chat.app[WEB_CHAT].keeper
+    append = transcripts.append
+    storage_back = asyncio.Event()
+
+    async def when_storage_is_back(*arguments: object, **named: object) -> bool:
+        await storage_back.wait()
+        return await append(*arguments, **named)  # type: ignore[arg-type]
+
+    desk = chat.assistant.handovers
+    async with visitor() as client:
+        async with opened(chat, client, "?lang=en") as socket:
+            await greeted(socket)
+            await say(socket, "I want to talk to a person")
+            while not (handover := await desk.active()):
+                await asyncio.sleep(0.05)
+            await desk.claim(handover[0].id, ANNA)
+            await desk.close(handover[0].id, ANNA)
+            # Erased later, when nothing more is sent to the person: the erasure does not wait for the chat.
+            monkeypatch.setattr(transcripts, "append", when_storage_is_back)
+            await socket.send_str(json.dumps({"type": "message", "text": "My name is Olena, phone 0170 5550123"}))
+            session_id = session_of(client)
+            while len(keeper.waiting(session_id)) < 2:
+                await asyncio.sleep(0.05)
+            # Storage comes back while the erasure runs: the line being written then is erased too.
+            asyncio.get_running_loop().call_later(0.5, storage_back.set)
+            assert await desk.erase(handover[0].id, ANNA)
+        await keeper.settled()
+    assert await lines_of(chat, session_id) == []
+    async with chat.database.sessions() as session:
+        assert await session.get(WebChatSession, session_id) is None
+
+
 async def test_a_reply_sent_again_after_a_crash_reaches_the_chat_once(
     base_settings: Settings, fake_understanding: RunningNlu, tmp_path: Path
 ) -> None:

@@ -40,6 +40,7 @@ class WebChatChannel:
         self._retention = timedelta(hours=settings.web_chat_retention_hours)
         self._outbound: WebChatOutbound | None = None
         self._transcripts: Transcripts | None = None
+        self._keeper: TranscriptKeeper | None = None
 
     def install(self, app: web.Application) -> None:
         """Add the chat's routes, its start-up and clean-up, and closing its websockets on shutdown."""
@@ -83,6 +84,7 @@ class WebChatChannel:
         )
         self._outbound = WebChatOutbound(transcripts, assistant.bus, keeper, chats)
         self._transcripts = transcripts
+        self._keeper = keeper
         live = LiveFrames(chats)
         stop_receiving = assistant.bus.subscribe(LIVE_TOPIC, live.receive)
         assistant.channels.register(self)
@@ -102,6 +104,7 @@ class WebChatChannel:
             await live.settled()
             self._outbound = None
             self._transcripts = None
+            self._keeper = None
             await keeper.close()
 
     async def send(self, conversation: ConversationKey, reply: Reply) -> Arrival:
@@ -112,8 +115,10 @@ class WebChatChannel:
 
     async def forget(self, conversation: ConversationKey) -> int:
         """Erase the chat's transcript now (the person's data was erased); return how many lines went."""
-        if self._transcripts is None:
+        if self._transcripts is None or self._keeper is None:
             raise UnknownChannel("the web chat is not running")
+        # Lines still waiting to be written (storage was slow) would otherwise outlive the erasure.
+        await self._keeper.forget(conversation.conversation_id)
         return await self._transcripts.forget(conversation.conversation_id)
 
     async def earlier(self, conversation_id: str, before: datetime) -> list[EarlierLine]:

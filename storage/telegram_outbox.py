@@ -148,33 +148,39 @@ class TelegramOutbox:
         later rows of the chat wait, so a chat's replies never overtake each other. `sent` is the
         message just sent, recorded as sent in the same transaction (one commit less per message).
         """
+        oldest_unsent = (
+            select(TelegramOutboxRecord.id)
+            .where(TelegramOutboxRecord.chat_id == chat_id, TelegramOutboxRecord.status.in_(UNSENT))
+            .order_by(TelegramOutboxRecord.id)
+            .limit(1)
+            .scalar_subquery()
+        )
         async with self._database.sessions() as session, session.begin():
             if sent is not None:
                 await session.execute(self._finishing(sent, OutboxStatus.SENT))
+            # One statement: take the oldest unsent row if it is ours and waiting (not being sent).
             row = (
                 await session.execute(
-                    select(TelegramOutboxRecord)
-                    .where(TelegramOutboxRecord.chat_id == chat_id, TelegramOutboxRecord.status.in_(UNSENT))
-                    .order_by(TelegramOutboxRecord.id)
-                    .limit(1)
+                    update(TelegramOutboxRecord)
+                    .where(
+                        TelegramOutboxRecord.id == oldest_unsent,
+                        TelegramOutboxRecord.owner == owner,
+                        TelegramOutboxRecord.status == OutboxStatus.PENDING,
+                    )
+                    .values(status=OutboxStatus.SENDING)
+                    .returning(
+                        TelegramOutboxRecord.id,
+                        TelegramOutboxRecord.update_id,
+                        TelegramOutboxRecord.text,
+                        TelegramOutboxRecord.markup,
+                        TelegramOutboxRecord.cut_off,
+                    )
+                    .execution_options(synchronize_session=False)
                 )
-            ).scalar_one_or_none()
-            if row is None or row.owner != owner or row.status != OutboxStatus.PENDING:
-                return None
-            taken = await session.execute(
-                update(TelegramOutboxRecord)
-                .where(
-                    TelegramOutboxRecord.id == row.id,
-                    TelegramOutboxRecord.owner == owner,
-                    TelegramOutboxRecord.status == OutboxStatus.PENDING,
-                )
-                .values(status=OutboxStatus.SENDING)
-            )
-            if not taken.rowcount:  # type: ignore[attr-defined]
-                return None
-            return QueuedMessage(
-                row.id, row.update_id, OutgoingMessage(chat_id, row.text or "", row.markup), row.cut_off
-            )
+            ).one_or_none()
+        if row is None:
+            return None
+        return QueuedMessage(row.id, row.update_id, OutgoingMessage(chat_id, row.text or "", row.markup), row.cut_off)
 
     async def sent(self, message_id: int) -> None:
         """Record that Telegram accepted the message; erase what it said and to whom."""

@@ -29,6 +29,22 @@ async def test_an_update_is_claimed_by_one_handler_only(database: Database) -> N
     assert await inbox.claim(8) is None
 
 
+async def test_an_update_received_for_handling_at_once_needs_no_claim(database_url: str) -> None:
+    """The receiver stores it as being handled by its process; after a crash the restarted owner takes it back."""
+    async with open_database(database_url) as first_run:
+        inbox = UpdateInbox(first_run, owner="me")
+        assert await inbox.receive(7, PAYLOAD, handling=True)
+        assert not await inbox.receive(7, PAYLOAD, handling=True), "stored once however often it arrives"
+        assert await inbox.status(7) == (UpdateStatus.PROCESSING, PAYLOAD)
+        assert await inbox.claim(7) is None, "nobody else claims it"
+        assert await inbox.receive(8, PAYLOAD, handling=True)
+        assert await inbox.complete(7)
+        assert await inbox.status(7) == (UpdateStatus.HANDLED, None)
+    async with open_database(database_url) as second_run:  # the process died while handling 8
+        taken = await UpdateInbox(second_run, owner="me").take_over(Leases(second_run).live_instances(), restarted=True)
+        assert [stored.update_id for stored in taken] == [8]
+
+
 async def test_handling_erases_the_text_and_keeps_id_and_status(database: Database) -> None:
     inbox = UpdateInbox(database)
     await inbox.receive(7, PAYLOAD)

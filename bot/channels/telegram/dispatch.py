@@ -39,6 +39,7 @@ COMPLETE_ATTEMPTS = 6
 class _Work:
     update_id: int
     update: Update | None
+    claimed: bool  # stored as being handled by us (just received): no claim needed
 
 
 class UpdateDispatcher:
@@ -67,8 +68,12 @@ class UpdateDispatcher:
         self._queued: set[int] = set()
         self._closing = False
 
-    def submit(self, update_id: int, payload: str) -> None:
-        """Queue a stored update behind earlier ones of the same chat; never blocks the caller."""
+    def submit(self, update_id: int, payload: str, claimed: bool = False) -> None:
+        """Queue a stored update behind earlier ones of the same chat; never blocks the caller.
+
+        `claimed`: the update was stored as being handled by us (UpdateInbox.receive with
+        `handling`); otherwise (taken over) it is claimed first.
+        """
         if self._closing:
             return  # it stays pending in the inbox and is handled after the next start
         if update_id in self._queued:
@@ -82,7 +87,7 @@ class UpdateDispatcher:
             worker = asyncio.create_task(self._work_through(sender, queue), name="telegram-chat-worker")
             self._workers.add(worker)
             worker.add_done_callback(self._workers.discard)
-        work = _Work(update_id, update)
+        work = _Work(update_id, update, claimed)
         # Update ids grow with each update of a bot: an older one taken over from a dead instance
         # goes before newer ones of the same chat still waiting here.
         place = len(queue)
@@ -121,7 +126,7 @@ class UpdateDispatcher:
 
     async def _handle_once(self, work: _Work) -> None:
         try:
-            if await self._inbox.claim(work.update_id) is None:
+            if not work.claimed and await self._inbox.claim(work.update_id) is None:
                 return  # handled already: a duplicate delivery, or recovered twice
         except SQLAlchemyError as error:
             log.error("update %s stays pending: the database failed (%s)", work.update_id, type(error).__name__)

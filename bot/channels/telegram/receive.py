@@ -70,13 +70,13 @@ class WebhookReceiver:
         except (ValueError, KeyError, TypeError):
             return web.Response(status=400, text="not a Telegram update")
         try:
-            new = await self._inbox.receive(update_id, payload)
+            new = await self._inbox.receive(update_id, payload, handling=True)
         except SQLAlchemyError as error:
             # Telegram delivers the update again later; nothing is lost.
             log.error("update %s not stored: the database failed (%s)", update_id, type(error).__name__)
             return web.Response(status=500, text="not stored")
         if new:
-            self._dispatcher.submit(update_id, payload)
+            self._dispatcher.submit(update_id, payload, claimed=True)
         return web.Response(text="ok")
 
 
@@ -94,8 +94,8 @@ async def poll_updates(bot: Bot, inbox: UpdateInbox, dispatcher: UpdateDispatche
             if updates:
                 received = [StoredUpdate(u["update_id"], json.dumps(u, ensure_ascii=False)) for u in updates]
                 # One transaction for the whole answer: a backlog is stored at once.
-                for stored in await inbox.receive_all(received):
-                    dispatcher.submit(stored.update_id, stored.payload)
+                for stored in await inbox.receive_all(received, handling=True):
+                    dispatcher.submit(stored.update_id, stored.payload, claimed=True)
                 # The next request's offset confirms these updates; they are stored by then.
                 offset = max(stored.update_id for stored in received) + 1
             failures = 0

@@ -112,11 +112,11 @@ def run_serving(main: Coroutine[Any, Any, T]) -> T:
     """Run the serving process's event loop: uvloop where it is installed, else asyncio's own.
 
     Everything here is plain asyncio, so either loop runs it; bench/scale.py measures both in one
-    run (uvloop: about 3 % less of the app's CPU per message on the Telegram webhook path).
+    run (uvloop: 0-3 % less of the app's CPU per message on the Telegram webhook path, within noise).
     """
     try:
         import uvloop
-    except ImportError:  # not built for this platform: asyncio's loop works the same, a little slower
+    except ImportError:  # not built for this platform: asyncio's loop works the same
         return asyncio.run(main)
     return uvloop.run(main)
 

@@ -46,9 +46,13 @@ async def _cut_connections(url: str) -> int:
     name = make_url(url).database
     admin = await asyncpg.connect(f"postgresql://{POSTGRES_SERVER}/test", timeout=5)
     try:
-        return len(await admin.fetch(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
-        ))
+        ended = len(await admin.fetch("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name))
+        # pg_terminate_backend only signals: wait until they are gone, or a connection might still answer once.
+        for _ in range(100):
+            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name):
+                break
+            await asyncio.sleep(0.05)
+        return ended
     finally:
         await admin.close()
 

@@ -91,11 +91,13 @@ async def test_erasing_also_drops_lines_still_waiting_to_be_written(
                 await asyncio.sleep(0.05)
             await desk.claim(handover[0].id, ANNA)
             await desk.close(handover[0].id, ANNA)
+            await desk.settled()
+            await keeper.settled()  # everything up to here is stored, the closing notice included
             # Erased later, when nothing more is sent to the person: the erasure does not wait for the chat.
             monkeypatch.setattr(transcripts, "append", when_storage_is_back)
             await socket.send_str(json.dumps({"type": "message", "text": "My name is Olena, phone 0170 5550123"}))
             session_id = session_of(client)
-            while len(keeper.waiting(session_id)) < 2:
+            while len(keeper.waiting(session_id)) < 2:  # the person's line and the answer
                 await asyncio.sleep(0.05)
             # Storage comes back while the erasure runs: the line being written then is erased too.
             asyncio.get_running_loop().call_later(0.5, storage_back.set)

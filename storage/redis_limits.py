@@ -16,14 +16,15 @@ from redis.asyncio import Redis
 
 from core.flood import Admission
 
-# Generic cell rate algorithm with reservations: one "theoretical arrival time" (tat) per key.
-# Each caller is given its own turn at once and told how many ms away it is; the tat moves on by
-# one interval. Callers then sleep to their turn instead of asking again: no crowd of waiters
-# re-asking for every turn (N waiters cost N calls per request, not N per turn), and no turn is
-# lost when its waiter wakes a little late on a busy machine. While a hold-off (Telegram's
-# retry_after) is set, nothing is reserved: the answer is the hold's remaining ms, negated.
-# Waits are rounded up: Redis turns a Lua number into an integer by cutting it, and a turn 0.7 ms
-# away read as 0 would go early.
+# Generic cell rate algorithm, twice per key. "reserve": each caller is given its own turn at once
+# (the key's theoretical arrival time moves on by one interval) and told how many ms away it is;
+# it sleeps to it instead of asking again for every turn, so N waiters cost about 2N calls, not
+# N per turn, and no turn is lost when its waiter wakes a little late on a busy machine. "go": the
+# same pace checked on when requests really go (`<key>:go`), so waiters that a stalled event loop
+# wakes together still go one interval apart. A request with no wait passes both in one call.
+# While a hold-off (Telegram's retry_after) is set, nothing is reserved or let go: the answer is
+# the hold's remaining ms, negated. Waits are rounded up: Redis turns a Lua number into an integer
+# by cutting it, and a wait of 0.7 ms read as 0 would let a request go early.
 _PACE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -31,13 +32,17 @@ local held = tonumber(redis.call('PTTL', KEYS[2]))
 if held > 0 then return -held end
 local interval = tonumber(ARGV[1])
 if interval <= 0 then return 0 end
-local burst = tonumber(ARGV[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or now)
-if tat < now then tat = now end
-local turn = tat - interval * burst
-tat = tat + interval
-redis.call('SET', KEYS[1], tat, 'PX', math.ceil(tat - now + interval))
-if turn > now then return math.ceil(turn - now) end
+local tolerance = interval * tonumber(ARGV[2])
+if ARGV[3] == 'reserve' then
+  local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+  if tat < now then tat = now end
+  redis.call('SET', KEYS[1], tat + interval, 'PX', math.ceil(tat - now + 2 * interval))
+  if tat - tolerance > now then return math.ceil(tat - tolerance - now) end
+end
+local went = tonumber(redis.call('GET', KEYS[3]) or now)
+if went < now then went = now end
+if went - tolerance > now then return math.ceil(went - tolerance - now) end
+redis.call('SET', KEYS[3], went + interval, 'PX', math.ceil(went - now + 2 * interval))
 return 0
 """
 
@@ -67,11 +72,6 @@ return 'skip'
 """
 
 
-async def _sleep(milliseconds: int) -> float:
-    await asyncio.sleep(milliseconds / 1000)
-    return milliseconds / 1000
-
-
 def digest(key: Hashable) -> str:
     """Name a sender or chat in Redis without its id."""
     return hashlib.sha256(repr(key).encode()).hexdigest()[:24]
@@ -88,30 +88,19 @@ class SharedPace:
     async def wait(self, key: str | None, rate: float = 0.0, period: float = 1.0, burst: int = 1) -> float:
         """Wait until a request under `key` may go (None: only a hold-off); return how long that was, in seconds."""
         interval = period * 1000 / rate if key is not None and rate > 0 else 0
+        name = f"{self._namespace}:pace:{key or '-'}"
+        keys = [name, f"{self._namespace}:hold", f"{name}:go"]
+        step = "reserve"
         waited = 0.0
         while True:
-            answer = int(
-                await self._pace(
-                    keys=[f"{self._namespace}:pace:{key or '-'}", f"{self._namespace}:hold"],
-                    args=[interval, max(burst - 1, 0)],
-                )
-            )
+            answer = int(await self._pace(keys=keys, args=[interval, max(burst - 1, 0), step]))
             if answer == 0:
                 return waited
-            if answer < 0:  # held off: nothing was reserved; ask again when the hold ends
-                waited += await _sleep(-answer)
-                continue
-            # Our turn is `answer` ms away and ours alone: sleep to it and go, unless a hold-off
-            # (a 429 to any process) began meanwhile; then give the turn up and ask again after it.
-            waited += await _sleep(answer)
-            held = await self._held()
-            if held <= 0:
-                return waited
-            waited += await _sleep(held)
-
-    async def _held(self) -> int:
-        """Milliseconds left of a hold-off (0 or less: none)."""
-        return int(await self._client.pttl(f"{self._namespace}:hold"))
+            # Held off: ask for a new turn when the hold ends (a turn that fell into it is given up).
+            # Otherwise our turn is `answer` ms away (or the request before us went late): then go.
+            step = "reserve" if answer < 0 else "go"
+            await asyncio.sleep(abs(answer) / 1000)
+            waited += abs(answer) / 1000
 
     async def hold_off(self, seconds: float) -> None:
         """Stop every process's requests for `seconds` from now (Telegram's retry_after), unless held longer."""

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Table, event
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.sql.dml import Insert

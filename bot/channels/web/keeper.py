@@ -62,24 +62,20 @@ class TranscriptKeeper:
             stored = []
         return stored + self.waiting(session_id)
 
-    async def forget(self, session_id: str, timeout: float = 5.0) -> int:
+    async def forget(self, session_id: str, timeout: float = 5.0) -> None:
         """Drop the chat's lines not written yet (its data is being erased); wait for a write under way.
 
         The line the writer is storing at this moment cannot be taken back, so this waits (up to
         `timeout`) until it is stored; erasing the stored transcript after this then removes it too.
-        Return how many lines were dropped.
         """
         queue = self._waiting.get(session_id)
         writer = self._writers.get(session_id)
-        dropped = 0
         while queue and len(queue) > (1 if writer is not None else 0):
             item = queue.pop()
             if not item.stored.done():
                 item.stored.set_result(False)  # not stored, and never to be shown
-            dropped += 1
         if writer is not None:
             await asyncio.wait({writer}, timeout=timeout)
-        return dropped
 
     async def settled(self) -> None:
         """Wait until every queued line is stored."""
